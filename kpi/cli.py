@@ -1,0 +1,51 @@
+"""The `kpi` command line: one group, one module per command (imported lazily so --help stays fast)."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from kpi import __version__
+
+# command name -> "module:attribute" of a click.Command
+COMMANDS = {
+    "extract": "kpi.commands.extract:extract_cmd",
+    "validate": "kpi.commands.validate:validate_cmd",
+    "track": "kpi.commands.track:track_cmd",
+    "stream": "kpi.commands.stream:stream_cmd",
+    "status": "kpi.commands.stream:status_cmd",
+    "spark": "kpi.commands.spark:spark_group",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # a command not built yet is simply absent
+            if exc.name == module_name:
+                return None
+            raise
+        return getattr(module, attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kpi")
+def cli() -> None:
+    """Turn Chinese government and news text into validated, tracked KPI records."""
+
+
+def main() -> None:
+    cli(prog_name="kpi")

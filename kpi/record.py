@@ -1,0 +1,121 @@
+"""The record contract of SCHEMA.md: the `Record` type, its column order, Arrow/polars schemas and field
+descriptions. Everything that writes or checks records (Parquet, datapackage.json, the expectation
+suites) derives from the definitions here, so there is one place to change."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any, Literal
+
+import pyarrow as pa
+
+Comparator = Literal["=", ">=", ">", "<=", "<", "~", "between"]
+Kind = Literal["target", "actual"]
+Dimension = Literal["money", "percent", "pp", "count", "person", "rank", "times", "time", "physical"]
+
+COMPARATORS: tuple[str, ...] = ("=", ">=", ">", "<=", "<", "~", "between")
+KINDS: tuple[str, ...] = ("target", "actual")
+DIMENSIONS: tuple[str, ...] = ("money", "percent", "pp", "count", "person", "rank", "times", "time", "physical")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One quantitative commitment or reported result (field names are the rule book's)."""
+
+    record_id: str
+    doc_id: str
+    published: date | None
+    region: str | None
+    sentence: str
+    mention: str
+    span_start: int
+    span_end: int
+    indicator: str | None
+    indicator_id: str | None
+    value: float
+    value_max: float | None
+    unit: str
+    counter: str | None
+    dimension: str
+    comparator: str
+    kind: str
+    period_year: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make_record_id(doc_id: str, span_start: int, span_end: int) -> str:
+    """First 16 hex digits of sha256(doc_id + US + start + US + end): stable across runs and engines."""
+    key = f"{doc_id}\x1f{span_start}\x1f{span_end}".encode()
+    return hashlib.sha256(key).hexdigest()[:16]
+
+
+# (name, arrow type, nullable, description) in SCHEMA.md order.
+_FIELDS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
+    ("record_id", pa.string(), False, "sha256(doc_id, span_start, span_end)[:16]; stable across runs"),
+    ("doc_id", pa.string(), False, "the input's id"),
+    ("published", pa.date32(), True, "publication date: from the input, else detected in the page"),
+    ("region", pa.string(), True, "region from the input, else detected in the document"),
+    ("sentence", pa.string(), False, "the whole normalised sentence that holds the mention"),
+    ("mention", pa.string(), False, "surface text of the quantity with its comparator words"),
+    ("span_start", pa.int64(), False, "code-point offset of the mention in the normalised text"),
+    ("span_end", pa.int64(), False, "code-point end offset of the mention in the normalised text"),
+    ("indicator", pa.string(), True, "the words naming what is measured, as they stand"),
+    ("indicator_id", pa.string(), True, "canonical indicator id from the taxonomy, null when none fits"),
+    ("value", pa.float64(), False, "the number with magnitudes folded in; signed for decreases"),
+    ("value_max", pa.float64(), True, "high end of a range, else null"),
+    ("unit", pa.string(), False, "canonical unit (closed set, see the vocabulary)"),
+    ("counter", pa.string(), True, "the measure word as written, for count/person/person_time"),
+    ("dimension", pa.string(), False, "dimension of the unit (closed set)"),
+    ("comparator", pa.string(), False, "one of = >= > <= < ~ between"),
+    ("kind", pa.string(), False, "target or actual"),
+    ("period_year", pa.int32(), True, "the year the quantity belongs to"),
+)
+
+COLUMNS: tuple[str, ...] = tuple(f[0] for f in _FIELDS)
+DESCRIPTIONS: dict[str, str] = {f[0]: f[3] for f in _FIELDS}
+REQUIRED: frozenset[str] = frozenset(f[0] for f in _FIELDS if not f[2])
+
+RECORD_SCHEMA = pa.schema([pa.field(n, t, nullable=nb, metadata={"description": d}) for n, t, nb, d in _FIELDS])
+QUARANTINE_SCHEMA = RECORD_SCHEMA.append(
+    pa.field(
+        "failed_expectations",
+        pa.list_(pa.string()),
+        nullable=False,
+        metadata={"description": "names of the expectations the row failed; never empty"},
+    )
+)
+DEAD_LETTER_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False, metadata={"description": "file path, :LINE or #ROW"}),
+        pa.field("doc_id", pa.string(), nullable=True, metadata={"description": "the id, when it could be read"}),
+        pa.field("reason_code", pa.string(), nullable=False, metadata={"description": "why it was rejected"}),
+        pa.field("detail", pa.string(), nullable=False, metadata={"description": "a readable explanation"}),
+        pa.field("raw", pa.binary(), nullable=True, metadata={"description": "the input bytes when <= 1 MB"}),
+    ]
+)
+DEAD_LETTER_REASONS: tuple[str, ...] = (
+    "decode_error",
+    "empty",
+    "too_large",
+    "bad_json",
+    "missing_text",
+    "bad_published",
+    "unreadable",
+)
+
+
+def polars_schema(schema: pa.Schema = RECORD_SCHEMA) -> Any:
+    """The polars schema equivalent of an Arrow schema (import of polars kept local)."""
+    import polars as pl
+
+    return pl.from_arrow(schema.empty_table()).schema  # type: ignore[union-attr]
+
+
+def records_to_arrow(records: list[Record]) -> pa.Table:
+    """Records -> Arrow table with exactly RECORD_SCHEMA (empty list gives an empty table)."""
+    cols = {name: [getattr(r, name) for r in records] for name in COLUMNS}
+    return pa.Table.from_pydict(cols, schema=RECORD_SCHEMA)
