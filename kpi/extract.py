@@ -1,10 +1,134 @@
-"""Placeholder until the extractor lands: the signature is final."""
+"""`extract(text, doc_id=…, published=…)`: the extractor's one entry point.
+
+normalise → layout → find → resolve → reject → classify → period → records. Each stage is a module of
+`kpi.extractor`; this one only wires them together."""
+
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
+from functools import cache
 
-from kpi.record import Record
+from kpi.extractor.classify import classify
+from kpi.extractor.context import DocContext, document_context
+from kpi.extractor.find import find_fixed, find_quantities, find_ranks
+from kpi.extractor.indicator import indicator_phrase
+from kpi.extractor.normalise import normalise
+from kpi.extractor.period import period_year
+from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, keep
+from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_rank
+from kpi.extractor.segment import Layout, Sentence, layout
+from kpi.record import Record, make_record_id
+from kpi.vocabulary import alternation, load
+
+_SIGNED = ("percent", "pp")
+
+
+@cache
+def _sign_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    v = load()
+    decrease = re.compile(f"(?:{alternation(v.decrease_words)})[了为达是\\s]*$")
+    level = re.compile(f"(?:{alternation(v.level_words)})[了\\s]*$")
+    return decrease, level
+
+
+@cache
+def _local_currencies() -> dict[str, str]:
+    return dict(load().raw["units"].get("local_currency", {}))
+
+
+@cache
+def _indicator_id_lookup() -> Callable[..., str | None] | None:
+    try:
+        from kpi.taxonomy import indicator_id_for
+    except ImportError:
+        return None
+    return indicator_id_for
+
+
+def _quantities(text: str, sentence: Sentence, lay: Layout, blocked: list[tuple[int, int]]) -> list[Quantity]:
+    s, e = sentence.start, sentence.end
+    found: list[Quantity | None] = [resolve_rank(m) for m in find_ranks(text, s, e)]
+    found += [resolve_fixed(m) for m in find_fixed(text, s, e)]
+    found += [resolve(m) for m in find_quantities(text, s, e)]
+    kept = [q for q in drop_overlaps([q for q in found if q is not None]) if keep(q, text, lay, blocked)]
+    return drop_qualifiers(kept, text)
+
+
+_LIST_JOINER = re.compile(r"^[、和及与\s]*$")
+
+
+def _is_decrease(q: Quantity, text: str, floor: int, previous: tuple[Quantity, bool] | None) -> bool:
+    """A change after 下降/减少/回落…; in a list (下降46.8%、60.8%) the sign carries to the next item."""
+    if q.dimension not in _SIGNED:
+        return False
+    if previous is not None and previous[0].dimension == q.dimension and _LIST_JOINER.match(text[previous[0].end : q.start]):
+        return previous[1]
+    before = text[max(floor, q.start - 12) : q.start]
+    decrease, level = _sign_patterns()
+    return bool(decrease.search(before)) and not level.search(before)
+
+
+def _unit(q: Quantity, sentence: Sentence, ctx: DocContext) -> str:
+    if not q.local_currency or ctx.region is None:
+        return q.unit
+    local = _local_currencies().get(ctx.region)
+    if local and "人民币" not in sentence.text:
+        return local
+    return q.unit
 
 
 def extract(text: str, *, doc_id: str, published: date | None = None, region: str | None = None) -> list[Record]:
-    return []
+    """Every KPI record in `text` (a raw document as crawled), in text order.
+
+    `published` is the reference for relative periods (今年, 去年); when None it is detected in the
+    page, never taken from the clock. `region` is copied to the records, else detected."""
+    norm = normalise(text)
+    t = norm.text
+    lay = layout(t)
+    ctx = document_context(t, lay, published, region)
+    blocked = blocked_spans(t)
+    records: list[Record] = []
+    for sentence in lay.sentences:
+        floor, previous = sentence.start, None
+        for q in _quantities(t, sentence, lay, blocked):
+            negative = _is_decrease(q, t, floor, previous)
+            records.append(_record(t, sentence, q, floor, ctx, lay, doc_id, negative))
+            floor, previous = q.end, (q, negative)
+    return records
+
+
+def _record(
+    t: str, sentence: Sentence, q: Quantity, floor: int, ctx: DocContext, lay: Layout, doc_id: str, negative: bool
+) -> Record:
+    pub = lay.date_before(sentence.start) or ctx.published
+    if ctx.published and pub and pub < ctx.published:
+        pub = ctx.published
+    year = period_year(t, sentence, q.start, ctx, pub)
+    kind = classify(t, sentence, q.start, q.end, ctx, year)
+    indicator = indicator_phrase(t, floor, q.start)
+    unit = _unit(q, sentence, ctx)
+    lookup = _indicator_id_lookup()
+    indicator_id = lookup(indicator, unit=unit, sentence=sentence.text) if lookup else None
+    value = -q.value if negative else q.value
+    return Record(
+        record_id=make_record_id(doc_id, q.start, q.end),
+        doc_id=doc_id,
+        published=ctx.published,
+        region=ctx.region,
+        sentence=sentence.text,
+        mention=t[q.start : q.end],
+        span_start=q.start,
+        span_end=q.end,
+        indicator=indicator,
+        indicator_id=indicator_id,
+        value=float(value),
+        value_max=float(q.value_max) if q.value_max is not None else None,
+        unit=unit,
+        counter=q.counter if q.dimension in ("count", "person") else None,
+        dimension=q.dimension,
+        comparator=q.comparator,
+        kind=kind,
+        period_year=year,
+    )

@@ -1,0 +1,1 @@
+"""One adapter module per third-party library: the only places that import it."""

@@ -1,0 +1,32 @@
+"""The indicator phrase: the words before a quantity in its clause that name what is measured, as they
+stand (qualifiers kept), without the discourse words and plain verbs around them."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from kpi.vocabulary import alternation, load
+
+_CLAUSE_BREAK = re.compile(r"[,，;；:：、。!?！？()（）“”\"‘’「」\n]")
+
+
+@cache
+def _trim() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    v = load()
+    plain = [w for w, c in v.prefix_comparators.items() if c == "="] + list(v.prefix_comparators)
+    lead = list(v.target_cues) + list(v.relative_years) + ["其中", "分别", "以及", "并", "和", "及", "共"]
+    return (
+        re.compile(f"^(?:(?:{alternation(lead)})\\s*)+"),
+        re.compile(f"(?:\\s*(?:{alternation(plain + ['了', '的'])}))+$"),
+    )
+
+
+def indicator_phrase(text: str, clause_floor: int, start: int) -> str | None:
+    """Words between the clause start (or the end of the previous quantity) and the quantity."""
+    window = text[max(clause_floor, start - 40) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    phrase = window[breaks[-1].end() :] if breaks else window
+    lead, tail = _trim()
+    phrase = tail.sub("", lead.sub("", phrase.strip())).strip()
+    return phrase or None

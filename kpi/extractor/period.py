@@ -1,0 +1,58 @@
+"""Stage 6 — the year a quantity belongs to: an explicit year before it in its sentence (not a
+comparison base such as 比2018年), a relative word (今年, 明年, 去年) or a plan name (十四五 → 2025), an
+explicit year earlier in its paragraph, else the section's reference year (the year a review covers, the
+publication year) — never today's date."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cache
+
+from kpi.extractor.context import DocContext
+from kpi.extractor.segment import Sentence
+from kpi.vocabulary import alternation, load
+
+_YEAR_SPAN = r"(?P<year>(?:19|20)\d{2})(?:年度?|/\d{2}(?:年度)?)"
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    v = load()
+    baseline = alternation(v.baseline_before)
+    after = alternation(v.baseline_after)
+    return re.compile(
+        rf"(?P<base>(?:{baseline}){_YEAR_SPAN.replace('year', 'byear')}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:末|底|初)?(?:{after})?)"
+        rf"|(?P<explicit>{_YEAR_SPAN}(?:\d{{1,2}}(?:-\d{{1,2}})?月(?:\d{{1,2}}日)?)?(?!{after}))"
+        rf"|(?P<relative>{alternation(v.relative_years)})"
+        rf"|(?P<plan>{alternation(v.plans)})"
+    )
+
+
+def _year_in(text: str, pub: date | None, ref: int | None) -> int | None:
+    """The year named last in `text`, or None."""
+    v = load()
+    found, explicit_end = None, -1
+    for m in _pattern().finditer(text):
+        if m.group("explicit"):
+            found, explicit_end = int(m.group("year")), m.end()
+        elif m.group("relative"):
+            word = m.group("relative")
+            offset = v.relative_years[word]
+            if offset == 0 and m.start() == explicit_end:  # 2021年全年: the year already named
+                continue
+            base = ref if offset == 0 else (pub.year if pub else None)
+            found = base + offset if base is not None else found
+        elif m.group("plan"):
+            found = v.plans[m.group("plan")]
+    return found
+
+
+def period_year(text: str, sentence: Sentence, start: int, ctx: DocContext, pub: date | None) -> int | None:
+    _, ref = ctx.section_at(sentence.start)
+    if ctx.bulletin_year is None and pub is not None and ref is None:
+        ref = pub.year
+    year = _year_in(text[sentence.start : start], pub, ref)
+    if year is None:
+        year = _year_in(text[sentence.line_start : sentence.start], pub, ref)
+    return year if year is not None else ref

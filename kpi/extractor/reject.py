@@ -1,0 +1,117 @@
+"""Stage 4 — reject what the rule book says is not a record: numbers in masked spans (furniture,
+mojibake), inside names, slogans, ordinals and dates (the blocklist), years written as quantities,
+durations that are not indicators, small counts in Chinese numerals (enumerations: 四个方面), and
+amounts that qualify the noun of a later count (亿元以上企业12个, 20亿元项目1个)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from decimal import Decimal
+from functools import cache
+
+from kpi.extractor.resolve import Quantity
+from kpi.extractor.segment import Layout
+from kpi.vocabulary import alternation, load
+
+_YEAR_MIN, _YEAR_MAX = Decimal(1900), Decimal(2100)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@cache
+def _time_kpi_words() -> tuple[str, ...]:
+    return tuple(load().raw["cues"].get("time", {}).get("kpi_words", ()))
+
+
+@cache
+def _qualifier_gap() -> re.Pattern[str]:
+    """Text between an amount and a later count that makes the amount a qualifier of the counted noun."""
+    q = load().raw["cues"]["qualifier"]
+    joiners = alternation(q["joiners"])
+    return re.compile(rf"^(?:(?:{joiners})[\u4e00-\u9fff“”\"]{{0,12}}|[\u4e00-\u9fff“”\"]{{1,12}})$")
+
+
+@cache
+def _qualifier_breakers() -> tuple[str, ...]:
+    return tuple(load().raw["cues"]["qualifier"]["breakers"])
+
+
+def blocked_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in load().blocked.finditer(text)]
+
+
+def _in_blocked(spans: list[tuple[int, int]], pos: int) -> bool:
+    k = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    while k >= 0:
+        s, e = spans[k]
+        if s <= pos < e:
+            return True
+        if e <= pos and s < pos - 200:
+            return False
+        k -= 1
+    return False
+
+
+def _is_time_indicator(q: Quantity, text: str) -> bool:
+    if q.surface_unit in ("岁", "周岁") or q.value != q.value.to_integral_value():
+        return True
+    before = text[max(0, q.start - 12) : q.start]
+    return any(w in before for w in _time_kpi_words())
+
+
+@cache
+def _qualifier_vocab() -> tuple[tuple[str, ...], frozenset[str]]:
+    q = load().raw["cues"]["qualifier"]
+    return tuple(q["followers"]), frozenset(q["threshold_dimensions"])
+
+
+def is_qualifier(q: Quantity, text: str) -> bool:
+    """A size class (26兆瓦级) or a bounded threshold written before its noun (500万元以上固定资产)."""
+    followers, threshold_dims = _qualifier_vocab()
+    after = text[q.end : q.end + 3]
+    if any(after.startswith(f) for f in followers):
+        return True
+    if q.dimension in threshold_dims and q.comparator not in ("=", "~", "between"):
+        return bool(after) and (after[0] == "的" or _CJK.match(after[0]) is not None)
+    return False
+
+
+def keep(q: Quantity, text: str, layout: Layout, blocked: list[tuple[int, int]]) -> bool:
+    """False when the quantity is not a record by the rule book's §1."""
+    if layout.is_masked(q.start, q.end):
+        return False
+    if q.unit != "rank" and _in_blocked(blocked, q.num_start):
+        return False
+    if q.unit == "year" and not q.chinese and _YEAR_MIN <= q.value <= _YEAR_MAX:
+        return False
+    if q.dimension == "time" and not _is_time_indicator(q, text):
+        return False
+    if q.chinese and q.dimension in ("count", "person", "time") and q.value < 10:
+        return False
+    return not is_qualifier(q, text)
+
+
+def drop_qualifiers(quantities: list[Quantity], text: str) -> list[Quantity]:
+    """Drop an amount that is followed, in the same clause, by a noun and a count of that noun."""
+    gap, breakers = _qualifier_gap(), _qualifier_breakers()
+    out = []
+    for i, q in enumerate(quantities):
+        nxt = quantities[i + 1] if i + 1 < len(quantities) else None
+        if nxt is not None and nxt.dimension in ("count", "person") and q.dimension not in ("count", "person"):
+            between = text[q.end : nxt.start]
+            if between and gap.match(between) and not any(b in between for b in breakers):
+                continue
+        out.append(q)
+    return out
+
+
+def drop_overlaps(quantities: list[Quantity]) -> list[Quantity]:
+    """Earlier-listed quantities win over later ones that overlap them (ranks and phrases first)."""
+    taken: list[tuple[int, int]] = []
+    out = []
+    for q in quantities:
+        if any(q.start < e and s < q.end for s, e in taken):
+            continue
+        taken.append((q.start, q.end))
+        out.append(q)
+    return sorted(out, key=lambda q: q.start)

@@ -1,0 +1,129 @@
+"""Stage 3 — resolve a found match into a quantity: exact value with magnitudes folded in, canonical
+unit, counter and dimension, comparator, and the sign of a change rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from kpi.adapters.numerals import NumberError, magnitude, parse_arabic, parse_number
+from kpi.extractor.find import Match
+from kpi.vocabulary import Unit, Vocabulary, load
+
+_TEN = Decimal(10)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    start: int  # mention span, comparator words included
+    end: int
+    num_start: int  # the number itself (for blocklist and overlap checks)
+    value: Decimal
+    value_max: Decimal | None
+    unit: str
+    dimension: str
+    counter: str | None
+    comparator: str
+    surface_unit: str
+    chinese: bool  # written in Chinese numerals
+    has_magnitude: bool
+    local_currency: bool  # a bare 元 whose currency depends on the region
+
+
+def _unit(v: Vocabulary, surface: str) -> Unit:
+    return v.units[surface]
+
+
+def _comparator(v: Vocabulary, g: dict[str, str | None]) -> str:
+    if g.get("sep"):
+        return "between"
+    if g.get("suf"):
+        return v.suffix_comparators[g["suf"]]  # type: ignore[index]
+    inner = g.get("inner") or g.get("cinner")
+    if inner:
+        return v.inner_comparators[inner]
+    if g.get("pre"):
+        return v.prefix_comparators[g["pre"]]  # type: ignore[index]
+    return "="
+
+
+def _value(g: dict[str, str | None]) -> tuple[Decimal, Decimal | None, bool, bool]:
+    """(value, value_max, chinese, has_magnitude) before the unit's scale is applied."""
+    if g.get("pnum"):
+        return parse_number(g["pnum"]), None, not g["pnum"][0].isdigit(), False  # type: ignore[index]
+    if g.get("cnum"):
+        return parse_number(g["cnum"]), None, True, any(c in "万亿" for c in g["cnum"])  # type: ignore[arg-type]
+    mag = g.get("mag") or ""
+    value = parse_arabic(g["num"]) * magnitude(mag)  # type: ignore[arg-type]
+    if g.get("num2"):
+        value += parse_arabic(g["num2"]) * magnitude(g["mag2"] or "")  # type: ignore[arg-type]
+    high = None
+    if g.get("hi"):
+        high = parse_arabic(g["hi"]) * magnitude(g.get("hi_mag") or mag)  # type: ignore[arg-type]
+        if not g.get("hi_mag") and mag:  # 1至2万 -> both ends in 万
+            value = parse_arabic(g["num"]) * magnitude(mag)  # type: ignore[arg-type]
+    return value, high, False, bool(mag or g.get("mag2"))
+
+
+def resolve(m: Match) -> Quantity | None:
+    """The quantity a match stands for, or None when the surface is not a number of ours."""
+    v = load()
+    g = m.groups
+    surface = g.get("unit") or g.get("punit") or g.get("cheng") or ""
+    unit = _unit(v, surface)
+    try:
+        value, high, chinese, has_mag = _value(g)
+    except (NumberError, ArithmeticError):
+        return None
+    if g.get("cheng") and g.get("tail"):
+        value = value * _TEN + Decimal(g["tail"])  # type: ignore[arg-type]
+        unit = replace(unit, scale=Decimal(1))
+    if unit.needs_magnitude and not has_mag:
+        return None
+    if g.get("lo_unit") and unit.code != "percent":
+        return None
+    value *= unit.scale
+    if high is not None:
+        high *= unit.scale
+        if high <= value:
+            return None
+    num_start = m.spans.get("num", m.spans.get("cnum", m.spans.get("punit", (m.start, m.end))))[0]
+    start = m.start if g.get("pre") and v.prefix_comparators.get(g["pre"]) != "=" else num_start  # type: ignore[arg-type]
+    return Quantity(
+        start=start,
+        end=m.end,
+        num_start=num_start,
+        value=value,
+        value_max=high,
+        unit=unit.code,
+        dimension=unit.dimension,
+        counter=surface if unit.counter else None,
+        comparator=_comparator(v, g),
+        surface_unit=surface,
+        chinese=chinese,
+        has_magnitude=has_mag,
+        local_currency=unit.local,
+    )
+
+
+def resolve_rank(m: Match) -> Quantity | None:
+    v = load()
+    g = m.groups
+    try:
+        if g.get("first"):
+            value = Decimal(1)
+        else:
+            value = parse_number(g.get("vnum") or g.get("snum") or "")
+    except NumberError:
+        return None
+    comparator = v.suffix_comparators[g["vsuf"]] if g.get("vsuf") else "="  # type: ignore[index]
+    return Quantity(m.start, m.end, m.start, value, None, "rank", "rank", None, comparator, "", False, False, False)
+
+
+def resolve_fixed(m: Match) -> Quantity:
+    """A phrase that is a quantity on its own (翻一番 -> 2 times)."""
+    v = load()
+    spec = v.raw["units"]["fixed"][m.groups["phrase"]]
+    dim = v.unit_dimensions[spec["code"]]
+    value = Decimal(spec["value"])
+    return Quantity(m.start, m.end, m.start, value, None, spec["code"], dim, None, "=", "", True, False, False)

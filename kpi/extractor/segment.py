@@ -1,0 +1,127 @@
+"""Stage 1b — the layout of a normalised document: sentences (split at 。！？ and line breaks, never
+at commas or semicolons: gold contexts cross ；, and a list of targets after one cue is one sentence), spans that must not yield records (page furniture, navigation lists, contact numbers,
+mojibake runs) and datelines (a date inside the page applies to the text after it)."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from kpi.adapters.dates import parse_date
+from kpi.vocabulary import Vocabulary, load
+
+_SENTENCE = re.compile(r"[^。!?！？\n]+[。!?！？]*")
+_LINE = re.compile(r"[^\n]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+    line_start: int  # offset of the line (paragraph) the sentence is in
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    sentences: list[Sentence]
+    masked: list[tuple[int, int]]  # sorted, merged spans no record may come from
+    datelines: list[tuple[int, date]]  # (offset, date), in text order
+
+    def is_masked(self, start: int, end: int) -> bool:
+        """True when [start, end) overlaps a masked span."""
+        k = bisect.bisect_right(self.masked, (end, end)) - 1
+        while k >= 0:
+            s, e = self.masked[k]
+            if e <= start:
+                return False
+            if s < end:
+                return True
+            k -= 1
+        return False
+
+    def date_before(self, offset: int) -> date | None:
+        k = bisect.bisect_right(self.datelines, (offset, date.max)) - 1
+        return self.datelines[k][1] if k >= 0 else None
+
+
+@cache
+def _mojibake() -> re.Pattern[str]:
+    """Runs of three or more rare characters (outside GB2312 level 1), '?', U+FFFD or Latin letters with
+    diacritics, at most two ordinary characters apart: what UTF-8 read as GBK (or the reverse) looks like."""
+    common = []
+    for cp in range(0x4E00, 0xA000):
+        try:
+            b = chr(cp).encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        if 0xB0 <= b[0] <= 0xD7:
+            common.append(cp)
+    ranges, lo, prev = [], 0x4E00, 0x4E00 - 1
+    for cp in common + [0xA000]:
+        if cp != prev + 1 and prev + 1 <= cp - 1:
+            ranges.append(f"\\u{prev + 1:04x}-\\u{cp - 1:04x}" if cp - 1 > prev + 1 else f"\\u{prev + 1:04x}")
+        prev = cp
+    del lo
+    rare = "[" + "".join(ranges) + r"?\ufffd\u00c0-\u024f\ue000-\uf8ff]"
+    return re.compile(rf"{rare}(?:[^\n]{{0,2}}?{rare}){{2,}}")
+
+
+def _line_furniture(text: str, v: Vocabulary) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    in_list = False
+    for m in _LINE.finditer(text):
+        line = m.group(0)
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if in_list and len(stripped) > v.list_max_item_chars:
+            in_list = False
+        if len(stripped) <= 20 and any(h in stripped for h in v.list_headings):
+            in_list = True
+        if in_list or any(p.search(line) for p in v.furniture_lines):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _datelines(text: str, v: Vocabulary) -> list[tuple[int, date]]:
+    found: dict[int, date] = {}
+    for pattern in v.datelines:
+        for m in pattern.finditer(text):
+            d = parse_date(m.group("date").strip())
+            if d is not None and 1949 < d.year < 2100:
+                found.setdefault(m.start(), d)
+    return sorted(found.items())
+
+
+def layout(text: str) -> Layout:
+    v = load()
+    masked = _line_furniture(text, v)
+    masked += [m.span() for m in v.inline_furniture.finditer(text)]
+    masked += [m.span() for m in _mojibake().finditer(text)]
+    sentences = []
+    for line in _LINE.finditer(text):
+        if not line.group(0).strip():
+            continue
+        for m in _SENTENCE.finditer(text, line.start(), line.end()):
+            s, e = m.span()
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                sentences.append(Sentence(s, e, text[s:e], line.start()))
+    return Layout(sentences, _merge(masked), _datelines(text, v))
