@@ -47,13 +47,16 @@ def _indicator_id_lookup() -> Callable[..., str | None] | None:
     return indicator_id_for
 
 
-def _quantities(text: str, sentence: Sentence, lay: Layout, blocked: list[tuple[int, int]]) -> list[Quantity]:
-    s, e = sentence.start, sentence.end
-    found: list[Quantity | None] = [resolve_rank(m) for m in find_ranks(text, s, e)]
-    found += [resolve_fixed(m) for m in find_fixed(text, s, e)]
-    found += [resolve(m) for m in find_quantities(text, s, e)]
-    kept = [q for q in drop_overlaps([q for q in found if q is not None]) if keep(q, text, lay, blocked)]
-    return drop_qualifiers(kept, text)
+def _quantities(text: str, lay: Layout, blocked: list[tuple[int, int]]) -> dict[int, list[Quantity]]:
+    """The document's record-worthy quantities, grouped by the start of their sentence."""
+    found: list[Quantity | None] = [resolve_rank(m) for m in find_ranks(text)]
+    found += [resolve_fixed(m) for m in find_fixed(text)]
+    found += [resolve(m) for m in find_quantities(text)]
+    by_sentence: dict[int, list[Quantity]] = {}
+    for q in drop_overlaps([q for q in found if q is not None]):
+        if keep(q, text, lay, blocked):
+            by_sentence.setdefault(lay.sentence_at(q.start).start, []).append(q)
+    return {start: drop_qualifiers(qs, text) for start, qs in by_sentence.items()}
 
 
 _LIST_JOINER = re.compile(r"^[、和及与\s]*$")
@@ -90,9 +93,10 @@ def extract(text: str, *, doc_id: str, published: date | None = None, region: st
     ctx = document_context(t, lay, published, region)
     blocked = blocked_spans(t)
     records: list[Record] = []
-    for sentence in lay.sentences:
+    for start, quantities in _quantities(t, lay, blocked).items():
+        sentence = lay.sentence_at(start)
         floor, previous = sentence.start, None
-        for q in _quantities(t, sentence, lay, blocked):
+        for q in quantities:
             negative = _is_decrease(q, t, floor, previous)
             records.append(_record(t, sentence, q, floor, ctx, lay, doc_id, negative))
             floor, previous = q.end, (q, negative)

@@ -52,6 +52,7 @@ class Vocabulary:
     plan_sections: tuple[str, ...]
     bulletin_words: tuple[str, ...]
     furniture_lines: tuple[re.Pattern[str], ...]
+    furniture_max_line_chars: int
     list_headings: tuple[str, ...]
     list_max_item_chars: int
     inline_furniture: re.Pattern[str]
@@ -63,6 +64,14 @@ class Vocabulary:
 def alternation(words: Any) -> str:
     """A regex alternation of literal words, longest first (so 个百分点 wins over 个)."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+# Every blocklist match starts with one of these; the lookahead lets the regex skip other positions fast.
+_BLOCK_STARTS = r"(?=[第\d一二三四五六七八九十百千万两零〇《“”\"'‘A-Za-z])"
+
+
+def _guarded(pattern: str) -> str:
+    return f"{_BLOCK_STARTS}(?:{pattern})"
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -136,11 +145,12 @@ def load() -> Vocabulary:
         plan_sections=tuple(periods["section"]["plan"]),
         bulletin_words=tuple(periods["bulletin"]["title_words"]),
         furniture_lines=tuple(_compile("furniture", "line", p) for p in furn["line"]["patterns"]),
+        furniture_max_line_chars=int(furn["line"]["max_line_chars"]),
         list_headings=tuple(furn["list"]["headings"]),
         list_max_item_chars=int(furn["list"]["max_item_chars"]),
         inline_furniture=_compile("furniture", "inline", "|".join(f"(?:{p})" for p in furn["inline"]["patterns"])),
         datelines=tuple(_compile("furniture", "dateline", p, re.MULTILINE) for p in furn["dateline"]["patterns"]),
-        blocked=_compile("blocklist", "names", "|".join(f"(?:{p})" for p in block["names"]["patterns"])),
+        blocked=_compile("blocklist", "names", _guarded("|".join(f"(?:{p})" for p in block["names"]["patterns"]))),
         raw=raw,
     )
 

@@ -70,9 +70,8 @@ def _sections(layout: Layout, published: date | None) -> tuple[tuple[int, ...], 
     pattern = _section_pattern()
     offsets: list[int] = []
     modes: list[tuple[Mode, int | None]] = []
-    for s in layout.sentences:
-        opens_paragraph = s.start == s.line_start or len(s.text) <= _HEADING_MAX
-        m = pattern.search(s.text[:_HEADING_MAX]) if opens_paragraph else None
+    for s in layout.paragraph_openers():
+        m = pattern.search(s.text[:_HEADING_MAX])
         if m is None:
             continue
         year = _YEAR.search(s.text[: m.start() + 8])

@@ -16,16 +16,6 @@ _MAG = r"[十百千万亿]*"
 
 
 @dataclass(frozen=True, slots=True)
-class Match:
-    """One raw match: the groups of the quantity regex with absolute offsets."""
-
-    start: int
-    end: int
-    groups: dict[str, str | None]
-    spans: dict[str, tuple[int, int]]
-
-
-@dataclass(frozen=True, slots=True)
 class Patterns:
     quantity: re.Pattern[str]
     rank: re.Pattern[str]
@@ -43,16 +33,22 @@ def build_patterns(v: Vocabulary) -> Patterns:
     inner = alternation(v.inner_comparators)
     units = alternation(s for s, u in v.units.items() if not u.prefix)
     prefix_units = alternation(s for s, u in v.units.items() if u.prefix)
+    starts = "".join(sorted({w[0] for w in list(v.prefix_comparators) + [s for s, u in v.units.items() if u.prefix]}))
     quantity = rf"""
+        (?=[\d零〇一二两三四五六七八九十百千万亿{re.escape(starts)}])  # fast skip of positions that cannot start one
         (?:(?P<pre>{prefix})[ \t]*)?
         (?:
-            (?P<punit>{prefix_units})(?P<pnum>{_ARABIC}|{_CN})
-          | (?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>{_MAG})
-            (?:(?P<num2>\d+(?:\.\d+)?)(?P<mag2>[十百千万]+))?
-            (?:(?P<lo_unit>%)?(?P<sep>[-—–~～至到])(?P<hi>{_ARABIC})(?P<hi_mag>{_MAG}))?
-          | (?P<cnum>{_CN})(?P<cinner>{inner})?
+            (?P<punit>{prefix_units})(?P<pnum>{_ARABIC}|{_CN})         # 百分之五
+          | (?:
+                (?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>{_MAG})     # 3.9亿, 1300多, 6600多万
+                (?:(?P<num2>\d+(?:\.\d+)?)(?P<mag2>[十百千万]+))?       # 8亿2000万
+                (?P<inner_after>{inner})?                                # 2.4万余
+                (?:(?P<lo_unit>%)?(?P<sep>[-—–~～至到])(?P<hi>{_ARABIC})(?P<hi_mag>{_MAG})(?(lo_unit)(?=[ \t]*%)))?
+              | (?P<cnum>{_CN})(?P<cinner>{inner})?                      # 三百, 一千多
+              | (?(pre)(?P<bare>[百千万亿]{{1,3}})|(?!))                 # 超千亿元: a bare magnitude after a comparator
+            )
+            [ \t]*(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}))  # 4成7, or the unit
         )
-        (?:[ \t]*(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units})))?
         (?:[ \t]*(?P<suf>{suffix}))?
     """
     rank_vocab = v.raw["cues"]["rank"]
@@ -60,10 +56,12 @@ def build_patterns(v: Vocabulary) -> Patterns:
     verbs = alternation(rank_vocab["verbs"])
     first = alternation(rank_vocab["first"])
     followers = alternation(rank_vocab["ordinal_followers"])
+    rank_starts = "".join(sorted({w[0] for w in rank_vocab["verbs"] + rank_vocab["scopes"] + rank_vocab["first"]}))
     rank = rf"""
-        (?:(?P<verb>{verbs})(?:第)?[ \t]*(?P<vnum>\d+|{_CN})[ \t]*(?P<vunit>位|名)(?P<vsuf>{suffix})?)
+        (?=[{re.escape(rank_starts)}])
+        (?:(?P<verb>{verbs})(?:第)?[ \t]*(?P<vnum>\d+)[ \t]*(?P<vunit>位|名)(?P<vsuf>{suffix})?)
       | (?:(?P<scope>{scopes})第(?P<snum>\d+|[一二三四五六七八九十]+)(?!{followers}|\d))
-      | (?:(?P<fscope>{scopes})?(?P<first>{first}))
+      | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """
     fixed = alternation(v.raw["units"].get("fixed", {}))
     return Patterns(
@@ -73,24 +71,27 @@ def build_patterns(v: Vocabulary) -> Patterns:
     )
 
 
-def _as_match(m: re.Match[str]) -> Match:
-    groups = {k: val for k, val in m.groupdict().items() if val is not None}
-    spans = {k: m.span(k) for k in groups}
-    return Match(m.start(), m.end(), groups, spans)
+def find_quantities(text: str) -> list[re.Match[str]]:
+    """Every quantity-shaped match in the text, in order."""
+    return list(patterns().quantity.finditer(text))
 
 
-def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Match]:
-    """All quantity-shaped matches in text[start:end] (offsets are absolute)."""
-    p = patterns()
-    stop = len(text) if end is None else end
-    return [_as_match(m) for m in p.quantity.finditer(text, start, stop) if m.group("unit") or m.group("punit") or m.group("cheng")]
+_RANK_ANCHOR = re.compile(r"第|首位|榜首|\d[ \t]*[位名]")
+_RANK_REACH = 12  # the longest verb + scope before an anchor
 
 
-def find_ranks(text: str, start: int = 0, end: int | None = None) -> list[Match]:
-    stop = len(text) if end is None else end
-    return [_as_match(m) for m in patterns().rank.finditer(text, start, stop)]
+def find_ranks(text: str) -> list[re.Match[str]]:
+    """Ranks, searched only near the characters every rank contains (a full scan is slow)."""
+    rank, out, last_end = patterns().rank, [], 0
+    for anchor in _RANK_ANCHOR.finditer(text):
+        start = max(last_end, anchor.start() - _RANK_REACH)
+        for m in rank.finditer(text, start, min(len(text), anchor.end() + 6)):
+            if m.start() <= anchor.start() < m.end() or m.start() <= anchor.end() - 1 < m.end():
+                out.append(m)
+                last_end = m.end()
+                break
+    return out
 
 
-def find_fixed(text: str, start: int = 0, end: int | None = None) -> list[Match]:
-    stop = len(text) if end is None else end
-    return [_as_match(m) for m in patterns().fixed.finditer(text, start, stop)]
+def find_fixed(text: str) -> list[re.Match[str]]:
+    return list(patterns().fixed.finditer(text))

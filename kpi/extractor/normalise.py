@@ -17,7 +17,8 @@ from kpi.adapters.script import to_simplified
 _PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _NOISE = re.compile(
     r"""
-    (?P<drop_block>(?i:<(script|style|noscript)\b[^>]*>.*?</\2\s*>))      # script/style bodies
+    (?=[<!\[\]&(（\r\u200b-\u200f\u2060\ufeff\u00ad])                 # every alternative starts so
+    (?:(?P<drop_block>(?i:<(script|style|noscript)\b[^>]*>.*?</\2\s*>))      # script/style bodies
   | (?P<drop_cdata><!\[CDATA\[|\]\]>)                               # CDATA markers
   | (?P<newline_tag>(?i:</?(?:br|p|div|li|ul|ol|tr|td|th|table|h[1-6]|title|item|description|pubDate
                        |section|article|header|footer|blockquote|entry|summary|content))\b[^<>]{0,500}>)
@@ -27,7 +28,7 @@ _NOISE = re.compile(
   | (?P<entity>&(?:[a-zA-Z]{2,8}|\#\d{2,6}|\#x[0-9a-fA-F]{2,5});)   # HTML entities
   | (?P<drop_zw>[\u200b-\u200f\u2060\ufeff\u00ad]+)                 # zero-width characters
   | (?P<drop_pinyin>(?<=[\u4e00-\u9fff])[(（][""" + _PINYIN_LETTERS + r"""]{1,7}[)）])  # 經(jīng)
-  | (?P<newline_cr>\r\n?)
+  | (?P<newline_cr>\r\n?))
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -35,6 +36,13 @@ _NOISE = re.compile(
 # Full-width ASCII (！ to ～) -> ASCII; ideographic and no-break spaces -> space.
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20})
+
+
+_FULL_WIDTH = re.compile("[" + "".join(re.escape(chr(c)) for c in _WIDTH) + "]+")
+
+
+def _narrow(m: re.Match[str]) -> str:
+    return m.group(0).translate(_WIDTH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +91,7 @@ def normalise(raw: str) -> NormalisedText:
         in_anchor.append(m.end())
         pos = m.end()
     parts.append(raw[pos:])
-    text = "".join(parts).translate(_WIDTH)
+    text = _FULL_WIDTH.sub(_narrow, "".join(parts))
     simplified = to_simplified(text)
     if len(simplified) != len(text):  # OpenCC changed a length (rare phrase): convert line by line
         simplified = "\n".join(line if len(s := to_simplified(line)) != len(line) else s for line in text.split("\n"))

@@ -15,6 +15,8 @@ from kpi.extractor.segment import Layout
 from kpi.vocabulary import alternation, load
 
 _YEAR_MIN, _YEAR_MAX = Decimal(1900), Decimal(2100)
+# Counts in Chinese numerals below this are enumerations and names (四个方面, 新政十八条), not KPIs.
+_CHINESE_COUNT_MIN = Decimal(100)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -86,7 +88,7 @@ def keep(q: Quantity, text: str, layout: Layout, blocked: list[tuple[int, int]])
         return False
     if q.dimension == "time" and not _is_time_indicator(q, text):
         return False
-    if q.chinese and q.dimension in ("count", "person", "time") and q.value < 10:
+    if q.chinese and q.dimension in ("count", "person", "time") and q.value < _CHINESE_COUNT_MIN:
         return False
     return not is_qualifier(q, text)
 
@@ -107,11 +109,12 @@ def drop_qualifiers(quantities: list[Quantity], text: str) -> list[Quantity]:
 
 def drop_overlaps(quantities: list[Quantity]) -> list[Quantity]:
     """Earlier-listed quantities win over later ones that overlap them (ranks and phrases first)."""
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted, disjoint
     out = []
     for q in quantities:
-        if any(q.start < e and s < q.end for s, e in taken):
+        k = bisect.bisect_left(taken, (q.start, q.start))
+        if (k > 0 and taken[k - 1][1] > q.start) or (k < len(taken) and taken[k][0] < q.end):
             continue
-        taken.append((q.start, q.end))
+        taken.insert(k, (q.start, q.end))
         out.append(q)
     return sorted(out, key=lambda q: q.start)

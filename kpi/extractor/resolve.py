@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from kpi.adapters.numerals import NumberError, magnitude, parse_arabic, parse_number
-from kpi.extractor.find import Match
+import re
 from kpi.vocabulary import Unit, Vocabulary, load
 
 _TEN = Decimal(10)
@@ -39,7 +39,7 @@ def _comparator(v: Vocabulary, g: dict[str, str | None]) -> str:
         return "between"
     if g.get("suf"):
         return v.suffix_comparators[g["suf"]]  # type: ignore[index]
-    inner = g.get("inner") or g.get("cinner")
+    inner = g.get("inner") or g.get("cinner") or g.get("inner_after")
     if inner:
         return v.inner_comparators[inner]
     if g.get("pre"):
@@ -51,6 +51,8 @@ def _value(g: dict[str, str | None]) -> tuple[Decimal, Decimal | None, bool, boo
     """(value, value_max, chinese, has_magnitude) before the unit's scale is applied."""
     if g.get("pnum"):
         return parse_number(g["pnum"]), None, not g["pnum"][0].isdigit(), False  # type: ignore[index]
+    if g.get("bare"):
+        return magnitude(g["bare"]), None, True, True  # type: ignore[arg-type]
     if g.get("cnum"):
         return parse_number(g["cnum"]), None, True, any(c in "万亿" for c in g["cnum"])  # type: ignore[arg-type]
     mag = g.get("mag") or ""
@@ -65,10 +67,10 @@ def _value(g: dict[str, str | None]) -> tuple[Decimal, Decimal | None, bool, boo
     return value, high, False, bool(mag or g.get("mag2"))
 
 
-def resolve(m: Match) -> Quantity | None:
+def resolve(m: re.Match[str]) -> Quantity | None:
     """The quantity a match stands for, or None when the surface is not a number of ours."""
     v = load()
-    g = m.groups
+    g = m.groupdict()
     surface = g.get("unit") or g.get("punit") or g.get("cheng") or ""
     unit = _unit(v, surface)
     try:
@@ -87,11 +89,12 @@ def resolve(m: Match) -> Quantity | None:
         high *= unit.scale
         if high <= value:
             return None
-    num_start = m.spans.get("num", m.spans.get("cnum", m.spans.get("punit", (m.start, m.end))))[0]
-    start = m.start if g.get("pre") and v.prefix_comparators.get(g["pre"]) != "=" else num_start  # type: ignore[arg-type]
+    num_group = next(k for k in ("num", "cnum", "bare", "punit") if g.get(k))
+    num_start = m.start(num_group)
+    start = m.start() if g.get("pre") and v.prefix_comparators.get(g["pre"]) != "=" else num_start  # type: ignore[arg-type]
     return Quantity(
         start=start,
-        end=m.end,
+        end=m.end(),
         num_start=num_start,
         value=value,
         value_max=high,
@@ -106,24 +109,26 @@ def resolve(m: Match) -> Quantity | None:
     )
 
 
-def resolve_rank(m: Match) -> Quantity | None:
+def resolve_rank(m: re.Match[str]) -> Quantity | None:
     v = load()
-    g = m.groups
+    g = m.groupdict()
     try:
         if g.get("first"):
+            if not (g.get("fscope") or g.get("fverb")):  # 摆在…的首位 is no ranking
+                return None
             value = Decimal(1)
         else:
             value = parse_number(g.get("vnum") or g.get("snum") or "")
     except NumberError:
         return None
     comparator = v.suffix_comparators[g["vsuf"]] if g.get("vsuf") else "="  # type: ignore[index]
-    return Quantity(m.start, m.end, m.start, value, None, "rank", "rank", None, comparator, "", False, False, False)
+    return Quantity(m.start(), m.end(), m.start(), value, None, "rank", "rank", None, comparator, "", False, False, False)
 
 
-def resolve_fixed(m: Match) -> Quantity:
+def resolve_fixed(m: re.Match[str]) -> Quantity:
     """A phrase that is a quantity on its own (翻一番 -> 2 times)."""
     v = load()
-    spec = v.raw["units"]["fixed"][m.groups["phrase"]]
+    spec = v.raw["units"]["fixed"][m.group("phrase")]
     dim = v.unit_dimensions[spec["code"]]
     value = Decimal(spec["value"])
-    return Quantity(m.start, m.end, m.start, value, None, spec["code"], dim, None, "=", "", True, False, False)
+    return Quantity(m.start(), m.end(), m.start(), value, None, spec["code"], dim, None, "=", "", True, False, False)

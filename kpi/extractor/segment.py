@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
 from kpi.adapters.dates import parse_date
 from kpi.vocabulary import Vocabulary, load
 
-_SENTENCE = re.compile(r"[^。!?！？\n]+[。!?！？]*")
+_BOUNDARY = re.compile(r"[。!?！？]+|\n")
+_NEWLINE = re.compile(r"\n")
 _LINE = re.compile(r"[^\n]*")
 
 
@@ -25,11 +26,46 @@ class Sentence:
     line_start: int  # offset of the line (paragraph) the sentence is in
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Layout:
-    sentences: list[Sentence]
+    """Sentence boundaries, masked spans and datelines of a normalised text. Sentences are built on
+    demand (most of a document holds no quantity), then cached."""
+
+    text: str
+    boundaries: list[int]  # offsets where a sentence may start: 0 and after each 。！？ or line break
+    line_starts: list[int]
     masked: list[tuple[int, int]]  # sorted, merged spans no record may come from
     datelines: list[tuple[int, date]]  # (offset, date), in text order
+    _cache: dict[int, Sentence] = field(default_factory=dict)
+
+    def sentence_at(self, pos: int) -> Sentence:
+        """The sentence holding offset `pos`."""
+        k = bisect.bisect_right(self.boundaries, pos) - 1
+        start = self.boundaries[k]
+        cached = self._cache.get(start)
+        if cached is not None:
+            return cached
+        end = self.boundaries[k + 1] if k + 1 < len(self.boundaries) else len(self.text)
+        s, e, t = start, end, self.text
+        while s < e and t[s].isspace():
+            s += 1
+        while e > s and t[e - 1].isspace():
+            e -= 1
+        line = self.line_starts[bisect.bisect_right(self.line_starts, start) - 1]
+        sentence = Sentence(s, e, t[s:e], line)
+        self._cache[start] = sentence
+        return sentence
+
+    def paragraph_openers(self) -> list[Sentence]:
+        """The first sentence of every non-empty line (where headings and section openers stand)."""
+        out = []
+        for ls in self.line_starts:
+            k = bisect.bisect_left(self.boundaries, ls)
+            if k < len(self.boundaries):
+                sentence = self.sentence_at(self.boundaries[k])
+                if sentence.text:
+                    out.append(sentence)
+        return out
 
     def is_masked(self, start: int, end: int) -> bool:
         """True when [start, end) overlaps a masked span."""
@@ -66,8 +102,9 @@ def _mojibake() -> re.Pattern[str]:
             ranges.append(f"\\u{prev + 1:04x}-\\u{cp - 1:04x}" if cp - 1 > prev + 1 else f"\\u{prev + 1:04x}")
         prev = cp
     del lo
-    rare = "[" + "".join(ranges) + r"?\ufffd\u00c0-\u024f\ue000-\uf8ff]"
-    return re.compile(rf"{rare}(?:[^\n]{{0,2}}?{rare}){{2,}}")
+    body = "".join(ranges) + r"?\ufffd\u00c0-\u024f\ue000-\uf8ff"
+    rare, other = f"[{body}]", f"[^{body}\n]"  # disjoint classes: the match cannot backtrack
+    return re.compile(rf"{rare}(?:{other}{{0,2}}{rare}){{2,}}")
 
 
 def _line_furniture(text: str, v: Vocabulary) -> list[tuple[int, int]]:
@@ -82,7 +119,8 @@ def _line_furniture(text: str, v: Vocabulary) -> list[tuple[int, int]]:
             in_list = False
         if len(stripped) <= 20 and any(h in stripped for h in v.list_headings):
             in_list = True
-        if in_list or any(p.search(line) for p in v.furniture_lines):
+        short = len(stripped) <= v.furniture_max_line_chars
+        if in_list or (short and any(p.search(line) for p in v.furniture_lines)):
             spans.append((m.start(), m.end()))
     return spans
 
@@ -112,16 +150,6 @@ def layout(text: str) -> Layout:
     masked = _line_furniture(text, v)
     masked += [m.span() for m in v.inline_furniture.finditer(text)]
     masked += [m.span() for m in _mojibake().finditer(text)]
-    sentences = []
-    for line in _LINE.finditer(text):
-        if not line.group(0).strip():
-            continue
-        for m in _SENTENCE.finditer(text, line.start(), line.end()):
-            s, e = m.span()
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            if e > s:
-                sentences.append(Sentence(s, e, text[s:e], line.start()))
-    return Layout(sentences, _merge(masked), _datelines(text, v))
+    boundaries = [0] + [m.end() for m in _BOUNDARY.finditer(text)]
+    line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
+    return Layout(text, boundaries, line_starts, _merge(masked), _datelines(text, v))

@@ -1,0 +1,148 @@
+"""Atomic output files: a chunked Parquet writer and a JSON writer.
+
+Both write through a temporary file in the destination folder and `os.replace` it on success, so a
+reader never sees a half-written file and a failed run leaves the previous output in place. Parquet
+files carry lineage in their key-value metadata (SCHEMA.md §1): `kpi_version`, the sha256 of the
+vocabulary files and each field's description — never as columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["ParquetSink", "lineage_metadata", "vocab_digests", "write_json_atomic"]
+
+
+def vocab_digests() -> tuple[str, dict[str, str]]:
+    """(combined sha256, {file name: sha256}) of `kpi/vocab/*.toml`, sorted by name.
+
+    The combined digest is the sha256 of the lines `NAME  SHA256\\n` in name order, as `sha256sum` prints.
+    """
+    folder = resources.files("kpi").joinpath("vocab")
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
+    per_file = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    listing = "".join(f"{digest}  {name}\n" for name, digest in per_file.items())
+    return hashlib.sha256(listing.encode()).hexdigest(), per_file
+
+
+def lineage_metadata(schema: pa.Schema) -> dict[str, str]:
+    """File-level key-value metadata: kpi version, vocabulary digests, field descriptions (JSON)."""
+    from kpi import __version__
+
+    combined, per_file = vocab_digests()
+    descriptions = {
+        f.name: (f.metadata or {}).get(b"description", b"").decode() for f in schema if f.metadata
+    }
+    return {
+        "kpi_version": __version__,
+        "kpi_vocab_sha256": combined,
+        "kpi_vocab_files_sha256": json.dumps(per_file, sort_keys=True),
+        "kpi_field_descriptions": json.dumps(descriptions, ensure_ascii=False),
+    }
+
+
+def _temp_beside(path: Path) -> Path:
+    """A new, empty temporary file in `path`'s folder (same file system, so the rename is atomic)."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    return Path(name)
+
+
+def _publish(temp: Path, path: Path) -> None:
+    """Rename `temp` over `path`, readable by all like any output (mkstemp makes it 0600)."""
+    os.chmod(temp, 0o644)
+    os.replace(temp, path)
+
+
+def write_json_atomic(path: str | Path, obj: Any) -> Path:
+    """Write `obj` as indented UTF-8 JSON to `path` through a temporary file and an atomic rename."""
+    path = Path(path)
+    temp = _temp_beside(path)
+    try:
+        with temp.open("w", encoding="utf-8") as out:
+            json.dump(obj, out, ensure_ascii=False, indent=2)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        _publish(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+class ParquetSink:
+    """Append tables to one Parquet file, a row group per `write`; `close` publishes it atomically.
+
+    The file always has `schema` (plus lineage metadata), even when nothing was written. Use it as
+    a context manager: leaving the block by an exception removes the temporary file and keeps any
+    previous file at `path`.
+
+    >>> import tempfile, pyarrow as pa, pyarrow.parquet as pq
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with ParquetSink(folder / "t.parquet", pa.schema([("x", pa.int64())])) as sink:
+    ...     sink.write(pa.table({"x": [1, 2]}))
+    >>> pq.read_table(folder / "t.parquet").num_rows
+    2
+    """
+
+    def __init__(self, path: str | Path, schema: pa.Schema, *, metadata: Mapping[str, str] | None = None):
+        self.path = Path(path)
+        extra = lineage_metadata(schema) if metadata is None else dict(metadata)
+        self.schema = schema.with_metadata({**(schema.metadata or {}), **extra})
+        self.rows = 0
+        self._temp = _temp_beside(self.path)
+        try:
+            self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self._temp, self.schema)
+        except BaseException:
+            self._temp.unlink(missing_ok=True)
+            raise
+
+    def write(self, table: Any) -> None:
+        """Append a pyarrow Table or a polars DataFrame (columns selected and cast to the schema)."""
+        if self._writer is None:
+            raise ValueError(f"{self.path}: the sink is closed")
+        if not isinstance(table, pa.Table):
+            table = table.to_arrow()
+        if table.num_rows == 0:
+            return
+        table = table.select(self.schema.names).cast(self.schema)
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def close(self) -> Path:
+        """Finish the file and rename it to `path`."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+            _publish(self._temp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop what was written; the previous file at `path`, if any, stays."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._temp.unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()

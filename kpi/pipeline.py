@@ -1,0 +1,245 @@
+"""The batch job behind `kpi extract` (SCHEMA.md §3), usable without the command line.
+
+inputs -> documents (kpi.io.readers) -> records (kpi.extract) -> validation (kpi.validation)
+-> records.parquet / quarantine.parquet / dead_letter.parquet, then summary.json and datapackage.json.
+
+Documents are read one at a time and their records are validated and written every `chunk_docs`
+inputs, so memory stays bounded whatever the corpus size. Every file is written on every run,
+through a temporary file and an atomic rename; other files in the output folder are left alone.
+
+>>> import tempfile
+>>> folder = Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.txt").write_text("今年力争认定高新技术企业130家。", encoding="utf-8")
+>>> summary = run_extract([folder / "a.txt"], folder / "out", validate=False)
+>>> summary.documents_in, summary.documents_processed, summary.dead_letters
+(1, 1, 0)
+>>> sorted(p.name for p in (folder / "out").iterdir())
+['datapackage.json', 'dead_letter.parquet', 'quarantine.parquet', 'records.parquet', 'summary.json']
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+import pyarrow as pa
+
+from kpi.frame import empty_quarantine, records_frame
+from kpi.io.datapackage import write_datapackage
+from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, DeadLetter, Document, InputError, Item, iter_inputs
+from kpi.io.writers import ParquetSink, write_json_atomic
+from kpi.record import DEAD_LETTER_REASONS, DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, Record
+
+__all__ = ["Summary", "load_validator", "run_extract"]
+
+log = logging.getLogger("kpi.pipeline")
+
+Progress = Callable[[Item], None]
+Validator = Callable[[pl.DataFrame], Any]
+Extractor = Callable[..., list[Record]]
+CHUNK_RAW_BYTES = 64 << 20  # also write a chunk once its dead letters hold this many raw bytes
+VALIDATION_ERROR = "validation_error"  # failed_expectations entry when the validator itself failed
+_TABLES = {"records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA, "dead_letter": DEAD_LETTER_SCHEMA}
+
+
+@dataclass(slots=True)
+class Summary:
+    """Counts of one run; `to_json` is summary.json. documents_in = documents_processed + dead_letters."""
+
+    documents_in: int = 0
+    documents_processed: int = 0
+    dead_letters: int = 0
+    records: int = 0
+    quarantined: int = 0
+    seconds: float = 0.0
+    chars: int = 0
+    dead_letters_by_reason: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(DEAD_LETTER_REASONS, 0)
+    )
+    table_failures: list[str] = field(default_factory=list)
+    validation_errors: list[str] = field(default_factory=list)
+
+    @property
+    def chars_per_second(self) -> float:
+        """Characters of processed documents per second of the run."""
+        return round(self.chars / self.seconds, 1) if self.seconds > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """SCHEMA.md §6: 2 when an expectation raised, 1 when a table-level one failed, else 0."""
+        return 2 if self.validation_errors else 1 if self.table_failures else 0
+
+    def count(self, item: Item) -> None:
+        """Tally one input."""
+        self.documents_in += 1
+        if isinstance(item, Document):
+            self.documents_processed += 1
+            self.chars += len(item.text)
+        else:
+            self.dead_letters += 1
+            self.dead_letters_by_reason[item.reason_code] = (
+                self.dead_letters_by_reason.get(item.reason_code, 0) + 1
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "documents_in": self.documents_in,
+            "documents_processed": self.documents_processed,
+            "dead_letters": self.dead_letters,
+            "records": self.records,
+            "quarantined": self.quarantined,
+            "seconds": round(self.seconds, 3),
+            "chars_per_second": self.chars_per_second,
+            "dead_letters_by_reason": dict(self.dead_letters_by_reason),
+            "table_failures": list(self.table_failures),
+            "validation_errors": list(self.validation_errors),
+        }
+
+
+def load_validator() -> Validator | None:
+    """`kpi.validation.validate_records`, or None while that module does not exist."""
+    try:
+        from kpi.validation import validate_records
+    except ModuleNotFoundError as exc:
+        if exc.name == "kpi.validation":
+            return None
+        raise
+    return validate_records
+
+
+def run_extract(
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    manifest: Path | None = None,
+    max_doc_chars: int = DEFAULT_MAX_DOC_CHARS,
+    chunk_docs: int = 500,
+    validate: bool = True,
+    progress: Progress | None = None,
+    stdin: IO[Any] | None = None,
+) -> Summary:
+    """Extract records from `inputs` into the files of `out_dir`; return the run's Summary.
+
+    Raises InputError (exit code 2) before writing anything when the inputs cannot be used.
+    """
+    from kpi.extract import extract
+
+    items = iter_inputs(
+        inputs, manifest=manifest, max_doc_chars=max_doc_chars, stdin=stdin, exclude=[Path(out_dir)]
+    )
+    out = _output_folder(out_dir)
+    validator = load_validator() if validate else None
+    summary = Summary()
+    started = time.perf_counter()
+    with ExitStack() as stack:
+        sinks = {
+            name: stack.enter_context(ParquetSink(out / f"{name}.parquet", s)) for name, s in _TABLES.items()
+        }
+        for records, dead in _chunks(items, extract, max(1, chunk_docs), summary, progress):
+            _write_chunk(records, dead, sinks, validator, summary)
+    summary.seconds = time.perf_counter() - started
+    write_json_atomic(out / "summary.json", summary.to_json())
+    write_datapackage(out)
+    log.info(
+        "%d documents in, %d records, %d quarantined",
+        summary.documents_in,
+        summary.records,
+        summary.quarantined,
+    )
+    return summary
+
+
+def _output_folder(out_dir: str | Path) -> Path:
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create the output folder: {exc.strerror or exc}") from None
+    return out
+
+
+def _chunks(
+    items: Iterable[Item], extract: Extractor, chunk_docs: int, summary: Summary, progress: Progress | None
+) -> Iterator[tuple[list[Record], list[DeadLetter]]]:
+    """(records, dead letters) of every `chunk_docs` inputs (sooner when dead letters get big)."""
+    records: list[Record] = []
+    dead: list[DeadLetter] = []
+    inputs = raw_bytes = 0
+    for item in items:
+        summary.count(item)
+        inputs += 1
+        if isinstance(item, Document):
+            records.extend(_extract_one(extract, item))
+        else:
+            log.debug("dead letter %s: %s (%s)", item.source, item.reason_code, item.detail)
+            dead.append(item)
+            raw_bytes += len(item.raw or b"")
+        if progress is not None:
+            progress(item)
+        if inputs >= chunk_docs or raw_bytes >= CHUNK_RAW_BYTES:
+            yield records, dead
+            records, dead, inputs, raw_bytes = [], [], 0, 0
+    if records or dead:
+        yield records, dead
+
+
+def _extract_one(extract: Extractor, doc: Document) -> list[Record]:
+    try:
+        return list(extract(doc.text, doc_id=doc.doc_id, published=doc.published, region=doc.region))
+    except Exception as exc:  # a bug in the extractor: say which document triggers it
+        exc.add_note(f"while extracting {doc.source} (doc_id {doc.doc_id!r})")
+        raise
+
+
+def _write_chunk(
+    records: list[Record],
+    dead: list[DeadLetter],
+    sinks: dict[str, ParquetSink],
+    validator: Validator | None,
+    summary: Summary,
+) -> None:
+    if dead:
+        sinks["dead_letter"].write(
+            pa.Table.from_pylist([d.to_dict() for d in dead], schema=DEAD_LETTER_SCHEMA)
+        )
+    if not records:
+        return
+    passed, quarantine = _validate(records_frame(records), validator, summary)
+    sinks["records"].write(passed)
+    sinks["quarantine"].write(quarantine)
+    summary.records += passed.height
+    summary.quarantined += quarantine.height
+
+
+def _validate(
+    frame: pl.DataFrame, validator: Validator | None, summary: Summary
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(passed, quarantine); a validator that fails outright quarantines the whole chunk (exit 2)."""
+    if validator is None:
+        return frame, empty_quarantine()
+    try:
+        outcome = validator(frame)
+    except ValueError as exc:  # SchemaError / SuiteError: the suite could not judge these rows
+        _note(summary.validation_errors, f"{type(exc).__name__}: {exc}")
+        failed = pl.Series(
+            "failed_expectations", [[VALIDATION_ERROR]] * frame.height, dtype=pl.List(pl.String)
+        )
+        return frame.clear(), frame.with_columns(failed)
+    for name in outcome.table_failures:
+        _note(summary.table_failures, name)
+    for error in outcome.errors:
+        _note(summary.validation_errors, error)
+    return outcome.passed, outcome.quarantine
+
+
+def _note(messages: list[str], message: str) -> None:
+    """Append `message` once (every chunk reports the same failures again)."""
+    if message not in messages:
+        messages.append(message)
+        log.error("validation: %s", message)

@@ -1,0 +1,208 @@
+"""Every bad input of SCHEMA.md §2 through the real `kpi extract`: a dead letter with its reason, or
+exit code 2 with a one-line message — never a traceback, and counts always balance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import kpi.extract
+from kpi.cli import cli
+
+SIMPLIFIED = "今年力争认定高新技术企业130家，地区生产总值增长6.5%左右。"
+TRADITIONAL = "香港特別行政區政府今年將興建公營房屋三萬個單位，經濟增長預測為3.2%。"
+TEN_MB = 10 * 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def quiet_extractor(monkeypatch):
+    """These tests are about inputs: the extractor (work in progress) is replaced by one that finds nothing."""
+    seen: list[tuple[str, str]] = []
+
+    def extract(text, *, doc_id, published=None, region=None):
+        seen.append((doc_id, text))
+        return []
+
+    monkeypatch.setattr(kpi.extract, "extract", extract)
+    return seen
+
+
+def run(*args: str, stdin: bytes | None = None):
+    result = CliRunner().invoke(cli, ["extract", *map(str, args)], input=stdin)
+    assert "Traceback" not in result.output + result.stderr, result.stderr
+    return result
+
+
+def summary_of(out: Path) -> dict:
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["documents_in"] == summary["documents_processed"] + summary["dead_letters"]
+    assert summary["dead_letters"] == sum(summary["dead_letters_by_reason"].values())
+    assert pq.read_metadata(out / "dead_letter.parquet").num_rows == summary["dead_letters"]
+    return summary
+
+
+def jsonl(path: Path, *lines: str | dict) -> Path:
+    body = [json.dumps(x, ensure_ascii=False) if isinstance(x, dict) else x for x in lines]
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return path
+
+
+def _gbk(d: Path) -> Path:
+    (d / "gbk.txt").write_bytes(SIMPLIFIED.encode("gbk"))
+    return d / "gbk.txt"
+
+
+def _big5(d: Path) -> Path:
+    (d / "big5.txt").write_bytes(TRADITIONAL.encode("big5hkscs"))
+    return d / "big5.txt"
+
+
+@pytest.mark.parametrize(("make", "text"), [(_gbk, SIMPLIFIED), (_big5, TRADITIONAL)], ids=["gbk", "big5"])
+def test_gbk_and_big5_files_become_documents(tmp_path, quiet_extractor, make, text):
+    result = run(make(tmp_path), "--out", tmp_path / "out")
+    assert result.exit_code == 0
+    assert quiet_extractor == [(make(tmp_path).stem, text)]
+    assert summary_of(tmp_path / "out")["documents_processed"] == 1
+
+
+def _undecodable(d: Path) -> Path:
+    (d / "bad.txt").write_bytes(SIMPLIFIED.encode("gbk")[:20] + b"\xff\xfe\xff" + b"\x80" * 40)
+    return d / "bad.txt"
+
+
+def _binary(d: Path) -> Path:
+    (d / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    return d / "image.txt"
+
+
+def _empty(d: Path) -> Path:
+    (d / "empty.txt").write_text(" \n\u3000\t\n", encoding="utf-8")
+    return d / "empty.txt"
+
+
+def _ten_mb(d: Path) -> Path:
+    (d / "huge.txt").write_bytes("字".encode() * (TEN_MB // 3))
+    return d / "huge.txt"
+
+
+def _broken_json(d: Path) -> Path:
+    return jsonl(d / "in.jsonl", '{"id": "a", "text": "正文')
+
+
+def _missing_text(d: Path) -> Path:
+    return jsonl(d / "in.jsonl", {"id": "a", "title": "只有标题"})
+
+
+def _bad_published(d: Path) -> Path:
+    return jsonl(d / "in.jsonl", {"id": "a", "text": SIMPLIFIED, "published": "2024年3月5日"})
+
+
+def _unreadable(d: Path) -> Path:
+    (d / "in").mkdir()
+    (d / "in" / "gone.txt").symlink_to(d / "nowhere.txt")
+    return d / "in"
+
+
+def _parquet_null_text(d: Path) -> Path:
+    pq.write_table(pa.table({"id": ["a"], "text": pa.array([None], pa.string())}), d / "in.parquet")
+    return d / "in.parquet"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason", "source_suffix"),
+    [
+        (_undecodable, "decode_error", "bad.txt"),
+        (_binary, "decode_error", "image.txt"),
+        (_empty, "empty", "empty.txt"),
+        (_ten_mb, "too_large", "huge.txt"),
+        (_broken_json, "bad_json", "in.jsonl:1"),
+        (_missing_text, "missing_text", "in.jsonl:1"),
+        (_bad_published, "bad_published", "in.jsonl:1"),
+        (_unreadable, "unreadable", "gone.txt"),
+        (_parquet_null_text, "missing_text", "in.parquet#0"),
+    ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
+)
+def test_bad_input_is_a_dead_letter(tmp_path, make, reason, source_suffix):
+    path = make(tmp_path)
+    result = run(path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    summary = summary_of(tmp_path / "out")
+    assert (summary["documents_in"], summary["dead_letters"], summary["dead_letters_by_reason"][reason]) == (
+        1,
+        1,
+        1,
+    )
+    (letter,) = pl.read_parquet(tmp_path / "out" / "dead_letter.parquet").to_dicts()
+    assert letter["reason_code"] == reason and letter["source"].endswith(source_suffix)
+    assert letter["detail"] and "\n" not in letter["detail"]
+    assert f"{reason} 1" in result.stdout
+
+
+def test_decode_error_detail_names_the_byte(tmp_path):
+    run(_undecodable(tmp_path), "--out", tmp_path / "out")
+    (letter,) = pl.read_parquet(tmp_path / "out" / "dead_letter.parquet").to_dicts()
+    assert letter["detail"] == "not UTF-8, GB18030 or Big5-HKSCS at byte 20"
+    assert letter["raw"] == (tmp_path / "bad.txt").read_bytes()
+
+
+def test_ten_megabytes_fit_when_the_limit_is_raised(tmp_path):
+    path = _ten_mb(tmp_path)
+    result = run(path, "--out", tmp_path / "out", "--max-doc-chars", 4_000_000)
+    assert result.exit_code == 0
+    assert summary_of(tmp_path / "out")["documents_processed"] == 1
+
+
+def test_max_doc_chars_applies_to_json_lines(tmp_path):
+    path = jsonl(
+        tmp_path / "in.jsonl", {"id": "short", "text": "一二三四五"}, {"id": "long", "text": "一二三四五六"}
+    )
+    run(path, "--out", tmp_path / "out", "--max-doc-chars", 5)
+    summary = summary_of(tmp_path / "out")
+    assert (summary["documents_processed"], summary["dead_letters_by_reason"]["too_large"]) == (1, 1)
+    letter = pl.read_parquet(tmp_path / "out" / "dead_letter.parquet").row(0, named=True)
+    assert letter["doc_id"] == "long" and json.loads(letter["raw"])["id"] == "long"
+
+
+def test_everything_at_once_balances(tmp_path):
+    for make in (_gbk, _big5, _undecodable, _binary, _empty):
+        make(tmp_path)
+    jsonl(tmp_path / "in.jsonl", {"id": "ok", "text": SIMPLIFIED}, "{", {"id": "x"}, "", {"text": "无编号"})
+    result = run(tmp_path, "--out", tmp_path.parent / "out")
+    summary = summary_of(tmp_path.parent / "out")
+    assert (summary["documents_in"], summary["documents_processed"], summary["dead_letters"]) == (9, 4, 5)
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (lambda d: [d / "absent.txt"], "absent.txt: no such file or folder"),
+        (lambda d: [d], "no inputs found"),
+        (lambda d: [d / "notext.parquet"], "has no `text` column"),
+        (lambda d: [d / "a.txt", "--manifest", d / "absent.csv"], "manifest"),
+    ],
+    ids=["missing-path", "no-inputs", "parquet-without-text", "missing-manifest"],
+)
+def test_unusable_input_exits_2_with_one_line(tmp_path, args, message):
+    src = tmp_path / "src"
+    src.mkdir()
+    pq.write_table(pa.table({"id": ["a"], "body": ["正文"]}), tmp_path / "notext.parquet")
+    (tmp_path / "a.txt").write_text("正文", encoding="utf-8")
+    target = args(tmp_path if message != "no inputs found" else src)
+    result = run(*target, "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert message in result.stderr and result.stderr.count("\n") == 1 and result.stdout == ""
+    assert not (tmp_path / "out" / "records.parquet").exists()
+
+
+@pytest.mark.parametrize("args", [[], ["x.txt"], ["x.txt", "--out", "o", "--max-doc-chars", "0"]])
+def test_bad_invocation_exits_2(args):
+    result = CliRunner().invoke(cli, ["extract", *args])
+    assert result.exit_code == 2 and "Usage" in result.stderr
