@@ -34,6 +34,8 @@ def _year_in(text: str, pub: date | None, ref: int | None) -> int | None:
     v = load()
     found, explicit_end = None, -1
     for m in _pattern().finditer(text):
+        if m.group("base") and m.end() >= len(text) - 1:  # 由2017年的76微克: the base is this quantity's year
+            return int(m.group("byear"))
         if m.group("explicit"):
             found, explicit_end = int(m.group("year")), m.end()
         elif m.group("relative"):
@@ -48,11 +50,24 @@ def _year_in(text: str, pub: date | None, ref: int | None) -> int | None:
     return found
 
 
+_TOPIC_YEAR = re.compile(r"(?:^|[。!?！？])\s*(?P<year>(?:19|20)\d{2})年(?:度)?[,，:：]")
+
+
+def _topic_year(paragraph_before: str) -> int | None:
+    """A year that opens an earlier sentence of the paragraph as its topic ("2021年，…") carries over."""
+    found = None
+    for m in _TOPIC_YEAR.finditer(paragraph_before):
+        found = int(m.group("year"))
+    return found
+
+
 def period_year(text: str, sentence: Sentence, start: int, ctx: DocContext, pub: date | None) -> int | None:
     _, ref = ctx.section_at(sentence.start)
     if ctx.bulletin_year is None and pub is not None and ref is None:
         ref = pub.year
     year = _year_in(text[sentence.start : start], pub, ref)
     if year is None:
-        year = _year_in(text[sentence.line_start : sentence.start], pub, ref)
+        before = text[sentence.line_start : sentence.start]
+        continues = sentence.text.startswith(tuple(load().raw["periods"]["carry"]["continuation"]))
+        year = _year_in(before, pub, None) if continues else _topic_year(before)
     return year if year is not None else ref
