@@ -52,7 +52,7 @@ def test_field_accuracy(scored: tuple[str, dict[str, float]]) -> None:
     _, s = scored
     assert s["comparator_acc"] >= 0.95, s
     assert s["kind_acc"] >= 0.95, s
-    assert s["year_acc"] >= 0.95 or scored[0] == "seeds", s
+    assert s["year_acc"] >= 0.95, s
 
 
 def test_no_negative_hit_on_seeds(scored: tuple[str, dict[str, float]]) -> None:
