@@ -17,7 +17,7 @@ from kpi.extractor.indicator import indicator_phrase
 from kpi.extractor.normalise import normalise
 from kpi.extractor.period import period_year
 from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, keep
-from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_rank
+from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_rank, share_unit
 from kpi.extractor.segment import Layout, Sentence, layout
 from kpi.record import Record, make_record_id
 from kpi.vocabulary import alternation, load
@@ -51,7 +51,9 @@ def _quantities(text: str, lay: Layout, blocked: list[tuple[int, int]]) -> dict[
     """The document's record-worthy quantities, grouped by the start of their sentence."""
     found: list[Quantity | None] = [resolve_rank(m) for m in find_ranks(text)]
     found += [resolve_fixed(m) for m in find_fixed(text)]
-    found += [resolve(m) for m in find_quantities(text)]
+    resolved = [resolve(m) for m in find_quantities(text)]
+    found += resolved
+    found += [share_unit(q, text) for q in resolved if q is not None]
     by_sentence: dict[int, list[Quantity]] = {}
     for q in drop_overlaps([q for q in found if q is not None]):
         if keep(q, text, lay, blocked):

@@ -17,7 +17,7 @@ _CLAUSE_BREAK = re.compile(r"[,，:：;；]")
 
 
 @cache
-def _cues(strong_only: bool) -> re.Pattern[str]:
+def _cues(strong_only: bool, in_section: bool = False) -> re.Pattern[str]:
     kind = load().raw["cues"]["kind"]
     neutral = load().raw["cues"].get("neutral", {}).get("words", [])
     target = set(kind["target"]) | set(kind["target_weak"])
@@ -25,19 +25,21 @@ def _cues(strong_only: bool) -> re.Pattern[str]:
     if strong_only:
         target -= set(kind["target_weak"])
         actual -= set(kind["actual_weak"])
+    if in_section:
+        neutral = list(neutral) + list(kind["section_ignores"])
     return re.compile(f"(?P<neutral>{alternation(neutral)})|(?P<target>{alternation(target)})|(?P<actual>{alternation(actual)})")
 
 
-def last_cue(text: str, *, strong_only: bool = True) -> str | None:
+def last_cue(text: str, *, strong_only: bool = True, in_section: bool = False) -> str | None:
     kind = None
-    for m in _cues(strong_only).finditer(text):
+    for m in _cues(strong_only, in_section).finditer(text):
         if m.lastgroup != "neutral":
             kind = m.lastgroup
     return kind
 
 
-def _first_cue(text: str) -> str | None:
-    for m in _cues(False).finditer(text):
+def _first_cue(text: str, in_section: bool) -> str | None:
+    for m in _cues(False, in_section).finditer(text):
         if m.lastgroup != "neutral":
             return m.lastgroup
     return None
@@ -59,12 +61,13 @@ def classify(
     """'target' or 'actual' for the quantity at text[start:end]."""
     if ctx.bulletin_year is not None:
         return "actual"
+    mode, _ = ctx.section_at(sentence.start)
+    sec = mode != "none"
     before = text[sentence.start : start]
     clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
     clause = before[clause_start:]
-    kind = last_cue(clause) or last_cue(clause, strong_only=False)
-    kind = kind or _first_cue(text[end : _clause_end(text, end, sentence.end)])
-    mode, _ = ctx.section_at(sentence.start)
+    kind = last_cue(clause, in_section=sec) or last_cue(clause, strong_only=False, in_section=sec)
+    kind = kind or _first_cue(text[end : _clause_end(text, end, sentence.end)], sec)
     if mode == "none":  # inside a review or a plan only the clause overrides the section
         kind = kind or last_cue(before)
         kind = kind or last_cue(text[sentence.line_start : sentence.start])

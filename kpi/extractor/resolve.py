@@ -132,3 +132,19 @@ def resolve_fixed(m: re.Match[str]) -> Quantity:
     dim = v.unit_dimensions[spec["code"]]
     value = Decimal(spec["value"])
     return Quantity(m.start(), m.end(), m.start(), value, None, spec["code"], dim, None, "=", "", True, False, False)
+
+
+_SHARED = re.compile(r"(?<![\d.,])(?P<num>\d+(?:\.\d+)?)(?P<mag>[十百千万亿]*)[ \t]*(?:、|和|及|与|,|，)[ \t]*$")
+
+
+def share_unit(q: Quantity, text: str) -> Quantity | None:
+    """A bare number listed right before a quantity takes its unit: 分别高4.2和0.7个百分点, 10.6万、3.3万平方公里."""
+    if q.dimension in ("rank", "time") or q.value_max is not None:
+        return None
+    m = _SHARED.search(text, max(0, q.start - 24), q.start)
+    if m is None:
+        return None
+    scale = load().units[q.surface_unit].scale if q.surface_unit in load().units else Decimal(1)
+    value = parse_arabic(m.group("num")) * magnitude(m.group("mag")) * scale
+    end = m.start() + len(m.group("num")) + len(m.group("mag"))
+    return replace(q, start=m.start(), end=end, num_start=m.start(), value=value, comparator="=", chinese=False)
