@@ -97,23 +97,23 @@ def extract(text: str, *, doc_id: str, published: date | None = None, region: st
     records: list[Record] = []
     for start, quantities in _quantities(t, lay, blocked).items():
         sentence = lay.sentence_at(start)
-        floor, previous = sentence.start, None
+        floor, previous, indicator = sentence.start, None, None
         for q in quantities:
             negative = _is_decrease(q, t, floor, previous)
-            records.append(_record(t, sentence, q, floor, ctx, lay, doc_id, negative))
+            indicator = indicator_phrase(t, floor, q.start, indicator if previous else None)
+            records.append(_record(t, sentence, q, ctx, lay, doc_id, negative, indicator))
             floor, previous = q.end, (q, negative)
     return records
 
 
 def _record(
-    t: str, sentence: Sentence, q: Quantity, floor: int, ctx: DocContext, lay: Layout, doc_id: str, negative: bool
+    t: str, sentence: Sentence, q: Quantity, ctx: DocContext, lay: Layout, doc_id: str, negative: bool, indicator: str | None
 ) -> Record:
     pub = lay.date_before(sentence.start) or ctx.published
     if ctx.published and pub and pub < ctx.published:
         pub = ctx.published
     year = period_year(t, sentence, q.start, ctx, pub)
     kind = classify(t, sentence, q.start, q.end, ctx, year)
-    indicator = indicator_phrase(t, floor, q.start)
     unit = _unit(q, sentence, ctx)
     lookup = _indicator_id_lookup()
     indicator_id = lookup(indicator, unit=unit, sentence=sentence.text) if lookup else None

@@ -18,15 +18,18 @@ def _trim() -> tuple[re.Pattern[str], re.Pattern[str]]:
     lead = list(v.target_cues) + list(v.relative_years) + ["其中", "分别", "以及", "并", "和", "及", "共"]
     return (
         re.compile(f"^(?:(?:{alternation(lead)})\\s*)+"),
-        re.compile(f"(?:\\s*(?:{alternation(plain + ['了', '的'])}))+$"),
+        re.compile(f"(?:\\s*(?:{alternation(plain + list(v.level_words) + list(v.baseline_before) + ['了', '的'])}))+$"),
     )
 
 
-def indicator_phrase(text: str, clause_floor: int, start: int) -> str | None:
-    """Words between the clause start (or the end of the previous quantity) and the quantity."""
+def indicator_phrase(text: str, clause_floor: int, start: int, previous: str | None = None) -> str | None:
+    """Words between the clause start (or the end of the previous quantity) and the quantity; when only
+    a verb stands there (从2.1%提高到2.5%), the previous quantity's indicator."""
     window = text[max(clause_floor, start - 40) : start]
     breaks = list(_CLAUSE_BREAK.finditer(window))
     phrase = window[breaks[-1].end() :] if breaks else window
     lead, tail = _trim()
     phrase = tail.sub("", lead.sub("", phrase.strip())).strip()
+    if not phrase and not breaks and previous:
+        return previous
     return phrase or None

@@ -18,7 +18,8 @@ _PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 _NOISE = re.compile(
     r"""
     (?=[<!\[\]&(（\r\u200b-\u200f\u2060\ufeff\u00ad])                 # every alternative starts so
-    (?:(?P<drop_block>(?i:<(script|style|noscript)\b[^>]*>.*?</\2\s*>))      # script/style bodies
+    (?:(?P<drop_block>(?i:<(script|style|noscript|head|nav|select|button|svg)\b[^>]*>.*?</\2\s*>))  # non-text blocks
+  | (?P<drop_comment><!--.*?-->)                                    # HTML comments, multi-line too
   | (?P<drop_cdata><!\[CDATA\[|\]\]>)                               # CDATA markers
   | (?P<newline_tag>(?i:</?(?:br|p|div|li|ul|ol|tr|td|th|table|h[1-6]|title|item|description|pubDate
                        |section|article|header|footer|blockquote|entry|summary|content))\b[^<>]{0,500}>)
