@@ -12,12 +12,12 @@ from functools import cache
 
 from kpi.extractor.classify import classify
 from kpi.extractor.context import DocContext, document_context
-from kpi.extractor.find import find_fixed, find_quantities, find_ranks
+from kpi.extractor.find import find_fixed, find_implicit, find_quantities, find_ranks
 from kpi.extractor.indicator import indicator_phrase
 from kpi.extractor.normalise import normalise
 from kpi.extractor.period import period_year
 from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, keep
-from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_rank, share_unit
+from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_implicit, resolve_rank, share_unit
 from kpi.extractor.segment import Layout, Sentence, layout
 from kpi.record import Record, make_record_id
 from kpi.vocabulary import alternation, load
@@ -54,6 +54,7 @@ def _quantities(text: str, lay: Layout, blocked: list[tuple[int, int]]) -> dict[
     resolved = [resolve(m) for m in find_quantities(text)]
     found += resolved
     found += [share_unit(q, text) for q in resolved if q is not None]
+    found += [resolve_implicit(m, text) for m in find_implicit(text)]
     by_sentence: dict[int, list[Quantity]] = {}
     for q in drop_overlaps([q for q in found if q is not None]):
         if keep(q, text, lay, blocked):
@@ -116,7 +117,8 @@ def _record(
     kind = classify(t, sentence, q.start, q.end, ctx, year)
     unit = _unit(q, sentence, ctx)
     lookup = _indicator_id_lookup()
-    indicator_id = lookup(indicator, unit=unit, sentence=sentence.text) if lookup else None
+    offset = q.start - sentence.start
+    indicator_id = lookup(indicator, unit=unit, sentence=sentence.text, mention_start_in_sentence=offset) if lookup else None
     value = -q.value if negative else q.value
     return Record(
         record_id=make_record_id(doc_id, q.start, q.end),

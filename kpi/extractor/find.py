@@ -20,6 +20,7 @@ class Patterns:
     quantity: re.Pattern[str]
     rank: re.Pattern[str]
     fixed: re.Pattern[str]
+    implicit: re.Pattern[str]
 
 
 @cache
@@ -64,7 +65,14 @@ def build_patterns(v: Vocabulary) -> Patterns:
       | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """
     fixed = alternation(v.raw["units"].get("fixed", {}))
+    implicit = rf"""
+        (?:(?P<pre>{prefix})[ \t]*)?
+        (?<![\d.,])(?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>[万亿]+)(?P<inner_after>{inner})?
+        (?![ \t]*(?:{units}|[十百千万亿\d.]))                          # no unit follows
+        (?:[ \t]*(?P<suf>{suffix}))?
+    """
     return Patterns(
+        implicit=re.compile(implicit, re.VERBOSE),
         quantity=re.compile(quantity, re.VERBOSE),
         rank=re.compile(rank, re.VERBOSE),
         fixed=re.compile(f"(?P<phrase>{fixed})") if fixed else re.compile(r"(?!)"),
@@ -95,3 +103,8 @@ def find_ranks(text: str) -> list[re.Match[str]]:
 
 def find_fixed(text: str) -> list[re.Match[str]]:
     return list(patterns().fixed.finditer(text))
+
+
+def find_implicit(text: str) -> list[re.Match[str]]:
+    """Numbers with 万/亿 and no unit (减少1000万以上): `resolve_implicit` decides from the nouns around."""
+    return list(patterns().implicit.finditer(text))

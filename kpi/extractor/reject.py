@@ -73,8 +73,11 @@ def is_qualifier(q: Quantity, text: str) -> bool:
     after = text[q.end : q.end + 3]
     if any(after.startswith(f) for f in followers):
         return True
-    if q.dimension in threshold_dims and q.comparator not in ("=", "~", "between"):
-        return bool(after) and (after[0] == "的" or _CJK.match(after[0]) is not None)
+    bounded = q.comparator not in ("=", "~", "between")
+    if bounded and after[:1] == "的" and _CJK.match(after[1:2]):  # 城区人口超过50万的城市
+        return True
+    if q.dimension in threshold_dims and bounded:
+        return bool(after) and _CJK.match(after[0]) is not None
     return False
 
 

@@ -4,6 +4,7 @@ unit, counter and dimension, comparator, and the sign of a change rate."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from decimal import Decimal
 
 from kpi.adapters.numerals import NumberError, magnitude, parse_arabic, parse_number
@@ -122,7 +123,9 @@ def resolve_rank(m: re.Match[str]) -> Quantity | None:
     except NumberError:
         return None
     comparator = v.suffix_comparators[g["vsuf"]] if g.get("vsuf") else "="  # type: ignore[index]
-    return Quantity(m.start(), m.end(), m.start(), value, None, "rank", "rank", None, comparator, "", False, False, False)
+    return Quantity(
+        m.start(), m.end(), m.start(), value, None, "rank", "rank", None, comparator, "", False, False, False
+    )
 
 
 def resolve_fixed(m: re.Match[str]) -> Quantity:
@@ -131,10 +134,14 @@ def resolve_fixed(m: re.Match[str]) -> Quantity:
     spec = v.raw["units"]["fixed"][m.group("phrase")]
     dim = v.unit_dimensions[spec["code"]]
     value = Decimal(spec["value"])
-    return Quantity(m.start(), m.end(), m.start(), value, None, spec["code"], dim, None, "=", "", True, False, False)
+    return Quantity(
+        m.start(), m.end(), m.start(), value, None, spec["code"], dim, None, "=", "", True, False, False
+    )
 
 
-_SHARED = re.compile(r"(?<![\d.,])(?P<num>\d+(?:\.\d+)?)(?P<mag>[十百千万亿]*)[ \t]*(?:、|和|及|与|,|，)[ \t]*$")
+_SHARED = re.compile(
+    r"(?<![\d.,])(?P<num>\d+(?:\.\d+)?)(?P<mag>[十百千万亿]*)[ \t]*(?:、|和|及|与|,|，)[ \t]*$"
+)
 
 
 def share_unit(q: Quantity, text: str) -> Quantity | None:
@@ -147,4 +154,38 @@ def share_unit(q: Quantity, text: str) -> Quantity | None:
     scale = load().units[q.surface_unit].scale if q.surface_unit in load().units else Decimal(1)
     value = parse_arabic(m.group("num")) * magnitude(m.group("mag")) * scale
     end = m.start() + len(m.group("num")) + len(m.group("mag"))
-    return replace(q, start=m.start(), end=end, num_start=m.start(), value=value, comparator="=", chinese=False)
+    return replace(
+        q, start=m.start(), end=end, num_start=m.start(), value=value, comparator="=", chinese=False
+    )
+
+
+@cache
+def _person_nouns() -> tuple[str, ...]:
+    return tuple(load().raw["units"]["implicit"]["person_nouns"])
+
+
+def resolve_implicit(m: re.Match[str], text: str) -> Quantity | None:
+    """A unitless 万/亿 number next to a noun for people is a count of people."""
+    nouns = _person_nouns()
+    before, after = text[max(0, m.start() - 10) : m.start()], text[m.end() : m.end() + 6]
+    if not (any(n in before for n in nouns) or after.startswith(nouns) or after[2:].startswith(nouns)):
+        return None
+    v, g = load(), m.groupdict()
+    value = parse_arabic(g["num"]) * magnitude(g["mag"])
+    start = m.start() if g.get("pre") else m.start("num")
+    unit = v.units["人"]
+    return Quantity(
+        start,
+        m.end(),
+        m.start("num"),
+        value,
+        None,
+        unit.code,
+        unit.dimension,
+        None,
+        _comparator(v, g),
+        "",
+        False,
+        True,
+        False,
+    )

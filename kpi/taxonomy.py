@@ -1,0 +1,433 @@
+"""The indicator taxonomy and the region gazetteer: what a number measures, and where.
+
+Both are data (`vocab/indicators.toml`, `vocab/regions.toml`), loaded once into frozen dataclasses that
+check themselves, so a bad entry fails at first use naming its file and key. The extractor calls
+`indicator_id_for` for every record, so matching is precompiled (one regex of all synonyms, longest
+first) and cached.
+
+>>> indicator_id_for(None, unit="percent", sentence="国内生产总值增长5.5%左右", mention_start_in_sentence=8)
+'gdp_growth'
+>>> indicator_id_for("国内生产总值", unit="CNY")
+'gdp'
+>>> normalise_region("湖南"), region_code("湖南省"), local_currency("香港")
+('湖南省', '430000', 'HKD')
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any, Literal
+
+Direction = Literal["higher", "lower"]
+Measure = Literal["growth", "level", "share", "count", "rate", "change"]
+DIRECTIONS: tuple[str, ...] = ("higher", "lower")
+MEASURES: tuple[str, ...] = ("growth", "level", "share", "count", "rate", "change")
+LEVELS: tuple[str, ...] = ("country", "province", "prefecture")
+_LEVEL_MEASURES = frozenset({"level", "count"})  # a change word before their number makes it an increment
+_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+class VocabularyError(ValueError):
+    """A vocabulary file has a bad entry (the message names the file and the key)."""
+
+
+def _vocab_text(name: str) -> str:
+    return resources.files("kpi").joinpath("vocab", name).read_text(encoding="utf-8")
+
+
+def _tupled(table: dict[str, Any]) -> dict[str, Any]:
+    """A TOML table with its lists as tuples (frozen dataclasses hold tuples)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+
+
+def _load_toml(name: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(_vocab_text(name))
+    except tomllib.TOMLDecodeError as exc:
+        raise VocabularyError(f"{name}: {exc}") from exc
+
+
+@cache
+def unit_dimensions() -> Mapping[str, str]:
+    """Canonical unit code -> dimension, from `vocab/units.toml` ([dimensions])."""
+    dims = _load_toml("units.toml").get("dimensions", {})
+    return {unit: dim for dim, units in dims.items() for unit in units}
+
+
+# --- indicators --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One canonical indicator of `indicators.toml`."""
+
+    id: str
+    name_zh: str
+    direction: str
+    measure: str
+    unit_dimension: str
+    synonyms: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _ID.match(self.id):
+            raise ValueError(f"id {self.id!r} is not snake_case")
+        if self.direction not in DIRECTIONS:
+            raise ValueError(f"direction {self.direction!r} is not one of {DIRECTIONS}")
+        if self.measure not in MEASURES:
+            raise ValueError(f"measure {self.measure!r} is not one of {MEASURES}")
+        if self.unit_dimension not in set(unit_dimensions().values()):
+            raise ValueError(f"unit_dimension {self.unit_dimension!r} is not a dimension of units.toml")
+        if not self.synonyms or not all(self.synonyms):
+            raise ValueError("synonyms must be a non-empty list of non-empty phrases")
+
+    def accepts(self, dimension: str) -> bool:
+        """Whether a number of this dimension can measure the indicator (percent also takes pp)."""
+        return dimension == self.unit_dimension or (self.unit_dimension == "percent" and dimension == "pp")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingRules:
+    """The [matching] table: words read around a synonym."""
+
+    clause_marks: str
+    neutral_bridges: tuple[str, ...]
+    change_bridges: tuple[str, ...]
+    reference_cues: tuple[str, ...]
+    share_cues: tuple[str, ...]
+    gap_breaks: tuple[str, ...]
+    quantity_words: tuple[str, ...]
+    max_gap: int
+    max_clauses_back: int
+    cue_window: int
+
+    def __post_init__(self) -> None:
+        if min(self.max_gap, self.max_clauses_back, self.cue_window) < 0:
+            raise ValueError("max_gap, max_clauses_back and cue_window must be >= 0")
+        if not self.clause_marks:
+            raise ValueError("clause_marks must not be empty")
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """All indicators with the compiled patterns that find them."""
+
+    indicators: Mapping[str, Indicator]
+    rules: MatchingRules
+    by_surface: Mapping[str, tuple[Indicator, ...]]
+    synonym_re: re.Pattern[str] = field(init=False)  # every synonym, longest first
+    clause_re: re.Pattern[str] = field(init=False)
+    change_re: re.Pattern[str] = field(init=False)
+    break_re: re.Pattern[str] = field(init=False)  # share cues and gap breaks
+    filler_re: re.Pattern[str] = field(init=False)  # bridges, quantities, digits, punctuation
+
+    def __post_init__(self) -> None:
+        r = self.rules
+        filler = r.neutral_bridges + r.change_bridges + r.quantity_words
+        patterns = {
+            "synonym_re": _alternation(tuple(self.by_surface)),
+            "clause_re": f"[{re.escape(r.clause_marks)}]",
+            "change_re": _alternation(r.change_bridges),
+            "break_re": _alternation(r.share_cues + r.gap_breaks),
+            "filler_re": rf"{_alternation(filler)}|[\W\d_a-zA-Z]+",
+        }
+        for name, pattern in patterns.items():
+            object.__setattr__(self, name, re.compile(pattern))
+
+
+@cache
+def taxonomy() -> Taxonomy:
+    """The taxonomy of `vocab/indicators.toml`, loaded and checked once."""
+    name = "indicators.toml"
+    raw = _load_toml(name)
+    try:
+        rules = MatchingRules(**_tupled(raw["matching"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise VocabularyError(f"{name}: [matching]: {exc}") from exc
+    indicators: dict[str, Indicator] = {}
+    for entry in raw.get("indicator", []):
+        key = entry.get("id", "?")
+        try:
+            ind = Indicator(**_tupled(entry))
+        except (TypeError, ValueError) as exc:
+            raise VocabularyError(f"{name}: indicator {key!r}: {exc}") from exc
+        if ind.id in indicators:
+            raise VocabularyError(f"{name}: indicator {key!r}: duplicate id")
+        indicators[ind.id] = ind
+    return Taxonomy(indicators, rules, _index_surfaces(name, indicators))
+
+
+def _index_surfaces(name: str, indicators: Mapping[str, Indicator]) -> dict[str, tuple[Indicator, ...]]:
+    by_surface: dict[str, tuple[Indicator, ...]] = {}
+    for ind in indicators.values():
+        for surface in ind.synonyms:
+            clash = [o.id for o in by_surface.get(surface, ()) if o.unit_dimension == ind.unit_dimension]
+            if clash:
+                raise VocabularyError(
+                    f"{name}: indicator {ind.id!r}: synonym {surface!r} with dimension "
+                    f"{ind.unit_dimension!r} is already {clash[0]!r}"
+                )
+            by_surface[surface] = by_surface.get(surface, ()) + (ind,)
+    return by_surface
+
+
+def indicator(indicator_id: str) -> Indicator:
+    """The taxonomy entry of an id (KeyError for an unknown id)."""
+    return taxonomy().indicators[indicator_id]
+
+
+def indicator_ids() -> tuple[str, ...]:
+    return tuple(taxonomy().indicators)
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorMatch:
+    """Where a number's indicator was named in its sentence: `text[start:end]` is the synonym."""
+
+    indicator_id: str
+    start: int
+    end: int
+
+
+def indicator_id_for(
+    indicator: str | None, *, unit: str, sentence: str = "", mention_start_in_sentence: int | None = None
+) -> str | None:
+    """The canonical id of what a number measures, or None when none fits.
+
+    With the sentence and the number's offset in it, the sentence decides (nearest synonym before the
+    number, in its clause or, for a clause without a subject, an earlier one); else the `indicator`
+    words. The unit picks the measure: percent after 国内生产总值 is gdp_growth, 万亿元 is gdp."""
+    if sentence and mention_start_in_sentence is not None:
+        found = match_indicator(sentence, mention_start_in_sentence, unit=unit)
+    elif indicator:
+        found = match_indicator(indicator, len(indicator), unit=unit)
+    else:
+        return None
+    return found.indicator_id if found else None
+
+
+@lru_cache(maxsize=65536)
+def match_indicator(sentence: str, mention_start: int, *, unit: str) -> IndicatorMatch | None:
+    """The indicator of the number at `mention_start` of `sentence`, with the synonym's position."""
+    tax = taxonomy()
+    dimension = unit_dimensions().get(unit)
+    if dimension is None or not 0 <= mention_start <= len(sentence):
+        return None
+    clauses = _clause_starts(tax, sentence, mention_start)
+    own = clauses[-1]
+    subject = _subject(tax, sentence, own, mention_start)
+    if subject is not None:
+        if mention_start - subject.end() > tax.rules.max_gap:
+            return None
+        return _resolve(tax, sentence, subject, own, mention_start, dimension)
+    if _residue(tax, sentence[own:mention_start]):
+        return None  # the clause has a subject the taxonomy does not know
+    return _walk_back(tax, sentence, clauses, mention_start, dimension)
+
+
+def _clause_starts(tax: Taxonomy, text: str, end: int) -> list[int]:
+    starts = [0] + [m.end() for m in tax.clause_re.finditer(text, 0, end)]
+    return starts
+
+
+def _subject(tax: Taxonomy, text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last synonym in text[start:end] that is not a reference (占地区生产总值比重)."""
+    matches = list(tax.synonym_re.finditer(text, start, end))
+    for m in reversed(matches):
+        if not _ends_near(text, start, m.start(), tax.rules.reference_cues, tax.rules.cue_window):
+            return m
+    return None
+
+
+def _ends_near(text: str, floor: int, at: int, phrases: tuple[str, ...], window: int) -> bool:
+    """Whether one of `phrases` ends at most `window` characters before `at` (not before `floor`)."""
+    for phrase in phrases:
+        lo = max(floor, at - window - len(phrase))
+        if text.rfind(phrase, lo, at) >= 0:
+            return True
+    return False
+
+
+def _residue(tax: Taxonomy, text: str) -> str:
+    """What is left of a clause once bridges, quantities, numbers and punctuation are taken out."""
+    return tax.filler_re.sub("", text)
+
+
+def _resolve(
+    tax: Taxonomy, text: str, subject: re.Match[str], clause: int, mention_start: int, dimension: str
+) -> IndicatorMatch | None:
+    """The entry of a synonym that fits the number's dimension, unless a cue rules it out.
+
+    `clause` is where the subject's clause starts. What stands between subject and number must be
+    bridges and quantities only: the rest of the subject's clause and the number's own clause (the
+    clauses between them are the walk-back's business)."""
+    ind = next((i for i in tax.by_surface[subject.group()] if i.accepts(dimension)), None)
+    if ind is None or _ends_near(text, clause, subject.start(), ind.exclude, tax.rules.cue_window):
+        return None
+    if tax.break_re.search(text, subject.end(), mention_start):
+        return None  # a share of something else, or a number of another subject (A和B分别…)
+    own = max(_clause_starts(tax, text, mention_start)[-1], subject.end())
+    clause_end = tax.clause_re.search(text, subject.end(), mention_start)
+    gaps = [
+        text[subject.end() : clause_end.start() if clause_end else mention_start],
+        text[own:mention_start],
+    ]
+    if any(_residue(tax, gap) for gap in gaps):
+        return None  # words that are neither bridges nor quantities stand between subject and number
+    if ind.measure in _LEVEL_MEASURES and any(tax.change_re.search(g) for g in gaps):
+        return None  # an increment (增产74亿斤), not the level
+    return IndicatorMatch(ind.id, subject.start(), subject.end())
+
+
+def _walk_back(
+    tax: Taxonomy, text: str, clauses: list[int], mention_start: int, dimension: str
+) -> IndicatorMatch | None:
+    """Borrow the subject of an earlier clause ("地区生产总值达5.53万亿元、增长4.8%")."""
+    for i in range(len(clauses) - 2, max(-1, len(clauses) - 2 - tax.rules.max_clauses_back), -1):
+        start, end = clauses[i], clauses[i + 1] - 1  # the clause without its closing mark
+        subject = _subject(tax, text, start, end)
+        if subject is not None:
+            return _resolve(tax, text, subject, start, mention_start, dimension)
+        segment = text[start:end]
+        if any(c.isdigit() for c in segment) and _residue(tax, segment):
+            return None  # another quantity with a subject of its own stands in between
+    return None
+
+
+# --- regions -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """One division of `regions.toml`."""
+
+    name: str
+    level: str
+    code: str | None = None
+    parent: str | None = None
+    aliases: tuple[str, ...] = ()
+    local_currency: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise ValueError(f"level {self.level!r} is not one of {LEVELS}")
+        if self.code is not None and not re.fullmatch(r"\d{6}", self.code):
+            raise ValueError(f"code {self.code!r} is not 6 digits")
+        if (self.level == "prefecture") != (self.parent is not None):
+            raise ValueError("a prefecture, and only a prefecture, has a parent")
+        if self.local_currency is not None and self.local_currency not in unit_dimensions():
+            raise ValueError(f"local_currency {self.local_currency!r} is not a unit of units.toml")
+
+    @property
+    def full_name(self) -> str:
+        """The canonical form: 湖南省, 湖南省长沙市."""
+        return f"{self.parent}{self.name}" if self.parent else self.name
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    regions: tuple[Region, ...]
+    by_alias: Mapping[str, Region]
+    full_prefixes: tuple[str, ...]  # every full name, longest first
+    short_prefixes: tuple[str, ...]  # every short alias, longest first
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """The gazetteer of `vocab/regions.toml`, loaded and checked once."""
+    name = "regions.toml"
+    regions: list[Region] = []
+    for entry in _load_toml(name).get("region", []):
+        try:
+            regions.append(Region(**_tupled(entry)))
+        except (TypeError, ValueError) as exc:
+            raise VocabularyError(f"{name}: region {entry.get('name', '?')!r}: {exc}") from exc
+    by_alias: dict[str, Region] = {}
+    for r in regions:
+        for alias in dict.fromkeys((r.full_name, r.name, *r.aliases)):
+            other = by_alias.setdefault(alias, r)
+            if other is not r:
+                raise VocabularyError(f"{name}: region {r.name!r}: {alias!r} is already {other.full_name!r}")
+    local = [r for r in regions if r.level != "country"]
+    by_len = lambda s: (-len(s), s)
+    full = sorted({a for r in local for a in (r.full_name, r.name)}, key=by_len)
+    short = sorted({a for r in local for a in r.aliases}, key=by_len)
+    return Gazetteer(tuple(regions), by_alias, tuple(full), tuple(short))
+
+
+def _split(text: str, prefixes: tuple[str, ...], want: Callable[[Region], bool]) -> tuple[Region | None, str]:
+    """The first region wanted whose name starts `text`, and the rest of `text`."""
+    g = gazetteer()
+    for p in prefixes:
+        if text.startswith(p) and want(g.by_alias[p]):
+            return g.by_alias[p], text[len(p) :]
+    return None, text
+
+
+def _leading_region(text: str) -> tuple[Region | None, str]:
+    """The province or prefecture that `text` starts with (full names before short ones)."""
+    g = gazetteer()
+    for prefixes in (g.full_prefixes, g.short_prefixes):
+        for level in ("province", "prefecture"):
+            region, rest = _split(text, prefixes, lambda r, lv=level: r.level == lv)  # type: ignore[misc]
+            if region is not None:
+                return region, rest
+    return None, text
+
+
+@lru_cache(maxsize=8192)
+def normalise_region(name: str | None) -> str | None:
+    """The canonical name of a region: 湖南 -> 湖南省, 长沙 -> 湖南省长沙市; unknown names come back stripped.
+
+    County-level names keep their own words after the canonical province and prefecture
+    (宜春市万载县 -> 江西省宜春市万载县)."""
+    if name is None:
+        return None
+    text = "".join(name.split())
+    if not text:
+        return None
+    g = gazetteer()
+    if text in g.by_alias:
+        return g.by_alias[text].full_name
+    region, rest = _leading_region(text)
+    if region is None:
+        return text
+    if region.level == "province":
+        for prefixes in (g.full_prefixes, g.short_prefixes):
+            prefecture, after = _split(rest, prefixes, lambda r: r.parent == region.name)
+            if prefecture is not None:
+                return prefecture.full_name + after
+    return region.full_name + rest
+
+
+def province_of(name: str | None) -> str | None:
+    """The provincial-level division a region belongs to (None for 全国 and unknown names)."""
+    canonical = normalise_region(name)
+    if canonical is None:
+        return None
+    region, _ = _leading_region(canonical)
+    if region is None:
+        return None
+    return region.parent or region.name
+
+
+def region_code(name: str | None) -> str | None:
+    """The 6-digit division code of a province or prefecture (None when not in the gazetteer)."""
+    canonical = normalise_region(name)
+    region = gazetteer().by_alias.get(canonical) if canonical else None
+    return region.code if region is not None and region.full_name == canonical else None
+
+
+def local_currency(region: str | None) -> str | None:
+    """The currency of a bare 元 where it is not CNY: 'HKD' in Hong Kong, 'MOP' in Macau, else None."""
+    province = province_of(region)
+    return gazetteer().by_alias[province].local_currency if province else None

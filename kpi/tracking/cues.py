@@ -1,0 +1,72 @@
+"""Which figures are a span of years's (年均, 累计, 五年来 …) and so not one year's result or target.
+
+The words are data (`vocab/tracking.toml`), loaded once into a frozen dataclass that checks itself.
+
+>>> is_span_figure("城镇新增就业年均1270多万人", 8)
+True
+>>> is_span_figure("全年国内生产总值增长3%，城镇新增就业1206万人", 21)
+False
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+
+from kpi.taxonomy import VocabularyError
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@dataclass(frozen=True)
+class SpanCues:
+    """The [span] table of `tracking.toml`, with its compiled patterns."""
+
+    cues: tuple[str, ...]
+    sentence_cues: tuple[str, ...]
+    clause_marks: str
+    cue_re: re.Pattern[str] = field(init=False)
+    sentence_cue_re: re.Pattern[str] = field(init=False)
+    clause_re: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not self.cues or not all(self.cues) or not all(self.sentence_cues):
+            raise ValueError("cues must be a non-empty list of non-empty words")
+        if not self.clause_marks:
+            raise ValueError("clause_marks must not be empty")
+        object.__setattr__(self, "cue_re", re.compile(_alternation(self.cues)))
+        object.__setattr__(self, "sentence_cue_re", re.compile(_alternation(self.sentence_cues or ("\0",))))
+        object.__setattr__(self, "clause_re", re.compile(f"[{re.escape(self.clause_marks)}]"))
+
+
+@cache
+def span_cues() -> SpanCues:
+    """The span cues of `vocab/tracking.toml`, loaded and checked once."""
+    name = "tracking.toml"
+    try:
+        raw = tomllib.loads(resources.files("kpi").joinpath("vocab", name).read_text(encoding="utf-8"))
+        span = raw["span"]
+        return SpanCues(tuple(span["cues"]), tuple(span.get("sentence_cues", ())), span["clause_marks"])
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise VocabularyError(f"{name}: [span]: {exc}") from exc
+
+
+@lru_cache(maxsize=65536)
+def is_span_figure(sentence: str, mention_start: int, subject_start: int | None = None) -> bool:
+    """Whether the number at `mention_start` is a figure for a span of years.
+
+    A cue counts in the number's own clause, between its indicator (at `subject_start`) and the number,
+    or in the sentence's first clause when the number comes after it (五年来，…)."""
+    cues = span_cues()
+    marks = [m.end() for m in cues.clause_re.finditer(sentence, 0, mention_start)]
+    clause_start = marks[-1] if marks else 0
+    lo = clause_start if subject_start is None else min(clause_start, subject_start)
+    if cues.cue_re.search(sentence, lo, mention_start):
+        return True
+    first_end = marks[0] if marks else 0
+    return bool(first_end and cues.sentence_cue_re.search(sentence, 0, first_end))

@@ -1,0 +1,144 @@
+"""What `kpi track` reads and writes: records Parquet files or folders, a documents list, tracking.parquet."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from importlib import resources
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kpi.record import polars_schema
+from kpi.tracking.prepare import NEEDED, OPTIONAL
+from kpi.tracking.schema import TRACKING_SCHEMA
+
+_NOT_RECORDS = ("dead_letter", "_checkpoint", "tracking")  # names of files and folders a folder scan skips
+VOCABULARY = ("indicators.toml", "regions.toml", "tracking.toml", "units.toml")
+
+
+class TrackInputError(ValueError):
+    """An input `kpi track` cannot use (the message says which and why)."""
+
+
+def records_files(
+    inputs: Iterable[str | os.PathLike[str]], *, note: Callable[[str], None] = print
+) -> list[Path]:
+    """The Parquet files of records named by `inputs` (files, or folders searched recursively)."""
+    files: list[Path] = []
+    for given in inputs:
+        path = Path(given)
+        if path.is_dir():
+            files += _scan(path, note)
+        elif path.is_file():
+            _check(path)
+            files.append(path)
+        else:
+            raise TrackInputError(f"{path}: no such file or folder")
+    if not files:
+        raise TrackInputError("no records files found in " + ", ".join(str(p) for p in inputs))
+    return files
+
+
+def _columns(path: Path) -> list[str]:
+    try:
+        return list(pq.read_schema(path).names)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise TrackInputError(f"{path}: not a readable Parquet file ({exc})") from exc
+
+
+def _check(path: Path) -> None:
+    missing = [c for c in NEEDED if c not in _columns(path)]
+    if missing:
+        raise TrackInputError(f"{path}: not a records file: missing column(s) {', '.join(missing)}")
+
+
+def _scan(folder: Path, note: Callable[[str], None]) -> list[Path]:
+    found = []
+    for path in sorted(folder.rglob("*.parquet")):
+        parts = path.relative_to(folder).parts
+        if any(p.startswith(_NOT_RECORDS) for p in parts) or path.name.startswith("."):
+            continue
+        if all(c in _columns(path) for c in NEEDED):
+            found.append(path)
+        else:
+            note(f"skipped {path}: not a records file")
+    return found
+
+
+def read_records(files: Iterable[Path]) -> pl.DataFrame:
+    """The records of every file, in the columns the tracker reads (a quarantine's extra column dropped)."""
+    schema = polars_schema()
+    wanted = [*NEEDED, *OPTIONAL]
+    frames = []
+    for path in files:
+        names = _columns(path)
+        frame = pl.read_parquet(path, columns=[c for c in wanted if c in names])
+        frames.append(
+            frame.select(
+                pl.col(c).cast(schema[c]) if c in frame.columns else pl.lit(None, schema[c]).alias(c)
+                for c in wanted
+            )
+        )
+    return (
+        pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema={c: schema[c] for c in wanted})
+    )
+
+
+def read_documents(path: Path) -> pl.DataFrame:
+    """Which reports exist: `published` and `region` of a JSONL, CSV or Parquet file of documents."""
+    if not path.is_file():
+        raise TrackInputError(f"{path}: no such file")
+    try:
+        if path.suffix == ".parquet":
+            frame = pl.read_parquet(path)
+        elif path.suffix == ".csv":
+            frame = pl.read_csv(path, infer_schema=False)
+        else:
+            lines = path.read_text(encoding="utf-8").splitlines()
+            rows = [json.loads(line) for line in lines if line.strip()]
+            frame = pl.DataFrame(
+                [{k: r.get(k) for k in ("published", "region")} for r in rows],
+                schema={"published": pl.String, "region": pl.String},
+            )
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        raise TrackInputError(f"{path}: cannot read documents ({exc})") from exc
+    missing = [c for c in ("published", "region") if c not in frame.columns]
+    if missing:
+        raise TrackInputError(f"{path}: documents lack the column(s) {', '.join(missing)}")
+    published = pl.col("published")
+    as_date = published.str.to_date(strict=False) if frame.schema["published"] == pl.String else published
+    return frame.select(
+        as_date.cast(pl.Date, strict=False).alias("published"), pl.col("region").cast(pl.String)
+    )
+
+
+def _lineage() -> dict[bytes, bytes]:
+    from kpi import __version__
+
+    vocab = resources.files("kpi").joinpath("vocab")
+    meta = {"kpi_version": __version__}
+    for name in VOCABULARY:
+        meta[f"sha256:{name}"] = hashlib.sha256(vocab.joinpath(name).read_bytes()).hexdigest()
+    return {k.encode(): v.encode() for k, v in meta.items()}
+
+
+def write_tracking(tracking: pl.DataFrame, path: Path) -> Path:
+    """tracking.parquet with exactly TRACKING_SCHEMA and lineage in the file metadata (atomic rename)."""
+    table = tracking.to_arrow().cast(TRACKING_SCHEMA).replace_schema_metadata(_lineage())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tracking-", suffix=".parquet.tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
