@@ -13,7 +13,7 @@ __all__ = ["Record", "extract", "extract_frame", "__version__"]
 
 def __getattr__(name: str):  # lazy: keep `import kpi` and `kpi --version` fast
     if name == "extract":
-        from kpi.extract import extract
+        from kpi.extractor.extract import extract
 
         return extract
     if name == "extract_frame":

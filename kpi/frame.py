@@ -60,7 +60,7 @@ def extract_frame(docs: pl.DataFrame | pl.LazyFrame, *, batch_rows: int = 1_000)
     ISO string) and `region`. A LazyFrame is collected `batch_rows` rows at a time. Rows whose text
     is null give no records; a `published` value that is not a date raises ValueError.
     """
-    from kpi.extract import extract
+    from kpi.extractor.extract import extract
 
     parts: list[pl.DataFrame] = []
     for part in _slices(_select_documents(docs), batch_rows):

@@ -1,6 +1,6 @@
 """The batch job behind `kpi extract` (SCHEMA.md §3), usable without the command line.
 
-inputs -> documents (kpi.io.readers) -> records (kpi.extract) -> validation (kpi.validation)
+inputs -> documents (kpi.io.readers) -> records (kpi.extractor) -> validation (kpi.validation)
 -> records.parquet / quarantine.parquet / dead_letter.parquet, then summary.json and datapackage.json.
 
 Documents are read one at a time and their records are validated and written every `chunk_docs`
@@ -128,7 +128,7 @@ def run_extract(
 
     Raises InputError (exit code 2) before writing anything when the inputs cannot be used.
     """
-    from kpi.extract import extract
+    from kpi.extractor.extract import extract
 
     items = iter_inputs(
         inputs, manifest=manifest, max_doc_chars=max_doc_chars, stdin=stdin, exclude=[Path(out_dir)]

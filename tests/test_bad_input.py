@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-import kpi.extract
+import kpi.extractor.extract
 from kpi.cli import cli
 
 SIMPLIFIED = "今年力争认定高新技术企业130家，地区生产总值增长6.5%左右。"
@@ -29,7 +29,7 @@ def quiet_extractor(monkeypatch):
         seen.append((doc_id, text))
         return []
 
-    monkeypatch.setattr(kpi.extract, "extract", extract)
+    monkeypatch.setattr(kpi.extractor.extract, "extract", extract)
     return seen
 
 

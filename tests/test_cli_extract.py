@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-import kpi.extract
+import kpi.extractor.extract
 from kpi import pipeline
 from kpi.cli import cli
 from kpi.frame import extract_frame, records_frame
@@ -57,12 +57,12 @@ def one_record_each(monkeypatch):
     def extract(text, *, doc_id, published=None, region=None):
         return [record_for(doc_id, published, region)]
 
-    monkeypatch.setattr(kpi.extract, "extract", extract)
+    monkeypatch.setattr(kpi.extractor.extract, "extract", extract)
 
 
 @pytest.fixture
 def no_records(monkeypatch):
-    monkeypatch.setattr(kpi.extract, "extract", lambda text, **kw: [])
+    monkeypatch.setattr(kpi.extractor.extract, "extract", lambda text, **kw: [])
 
 
 @pytest.fixture
@@ -273,7 +273,7 @@ def test_an_extractor_bug_names_the_document_and_keeps_old_outputs(corpus, tmp_p
     def crash(text, **kw):
         raise KeyError("bug")
 
-    monkeypatch.setattr(kpi.extract, "extract", crash)
+    monkeypatch.setattr(kpi.extractor.extract, "extract", crash)
     with pytest.raises(KeyError) as caught:
         pipeline.run_extract([corpus], out, validate=False)
     assert any("a.txt" in note for note in caught.value.__notes__)

@@ -309,7 +309,7 @@ def test_order_of_records_does_not_matter(docs, gold) -> None:
 
 def test_end_to_end(docs, gold) -> None:
     """`kpi.extract` over the six reports, then the tracker: the fraction of gold pairs reproduced."""
-    from kpi.extract import extract
+    from kpi.extractor.extract import extract
 
     records: list[Record] = []
     for d in docs.values():

@@ -1,4 +1,4 @@
-"""`extract(text, doc_id=…, published=…)`: the extractor's one entry point.
+"""`extract(text, doc_id=…, published=…)` (exposed as `kpi.extract`): the extractor's one entry point.
 
 normalise → layout → find → resolve → reject → classify → period → records. Each stage is a module of
 `kpi.extractor`; this one only wires them together."""
