@@ -38,8 +38,8 @@ def last_cue(text: str, *, strong_only: bool = True, in_section: bool = False) -
     return kind
 
 
-def _first_cue(text: str, in_section: bool) -> str | None:
-    for m in _cues(False, in_section).finditer(text):
+def _first_cue(text: str) -> str | None:
+    for m in _cues(False).finditer(text):
         if m.lastgroup != "neutral":
             return m.lastgroup
     return None
@@ -66,8 +66,9 @@ def classify(
     before = text[sentence.start : start]
     clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
     clause = before[clause_start:]
-    kind = last_cue(clause, in_section=sec) or last_cue(clause, strong_only=False, in_section=sec)
-    kind = kind or _first_cue(text[end : _clause_end(text, end, sentence.end)], sec)
+    kind = last_cue(clause, in_section=sec)
+    if not sec:  # weak cues (同比, 完成) decide only outside a review or a plan: 比上年增加 is planned in a plan
+        kind = kind or last_cue(clause, strong_only=False) or _first_cue(text[end : _clause_end(text, end, sentence.end)])
     if mode == "none":  # inside a review or a plan only the clause overrides the section
         kind = kind or last_cue(before)
         kind = kind or last_cue(text[sentence.line_start : sentence.start])

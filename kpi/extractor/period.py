@@ -25,7 +25,7 @@ def _pattern() -> re.Pattern[str]:
         rf"(?P<base>(?:{baseline}){_YEAR_SPAN.replace('year', 'byear')}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:末|底|初)?(?:{after})?)"
         rf"|(?P<explicit>{_YEAR_SPAN}(?:\d{{1,2}}(?:-\d{{1,2}})?月(?:\d{{1,2}}日)?)?(?!{after}))"
         rf"|(?P<relative>{alternation(v.relative_years)})"
-        rf"|(?P<plan>{alternation(v.plans)})"
+        rf"|(?P<plan>{alternation(v.plans)})(?![”\"]?(?:规划|重大|专项|项目))"  # “十四五”规划重大工程 is a name
     )
 
 

@@ -17,6 +17,7 @@ from kpi.vocabulary import alternation, load
 _YEAR_MIN, _YEAR_MAX = Decimal(1900), Decimal(2100)
 # Counts in Chinese numerals below this are enumerations and names (四个方面, 新政十八条), not KPIs.
 _CHINESE_COUNT_MIN = Decimal(100)
+_CHINESE_SMALL_OK = frozenset({"percent", "pp", "times", "rank"})  # 三成, 两倍, 第一
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -92,6 +93,8 @@ def keep(q: Quantity, text: str, layout: Layout, blocked: list[tuple[int, int]])
     if q.dimension == "time" and not _is_time_indicator(q, text):
         return False
     if q.chinese and q.dimension in ("count", "person", "time") and q.value < _CHINESE_COUNT_MIN:
+        return False
+    if q.chinese and q.value < 10 and q.dimension not in _CHINESE_SMALL_OK:  # 最后一公里 is a metaphor
         return False
     return not is_qualifier(q, text)
 
