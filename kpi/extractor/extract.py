@@ -6,6 +6,7 @@ normalise → layout → find → resolve → reject → classify → period →
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Callable
 from datetime import date
 from functools import cache
@@ -63,6 +64,16 @@ def _quantities(text: str, lay: Layout, blocked: list[tuple[int, int]]) -> dict[
 
 
 _LIST_JOINER = re.compile(r"^[、和及与\s]*$")
+# 不低于740元/月和485元/月, 约有320间酒店和180间宾馆: the second item of a pair shares the first's bound
+_PAIR_JOINER = re.compile(r"^(?:/[\u4e00-\u9fff]{1,2}|[\u4e00-\u9fff]{1,4})?[和及与]\s*$")
+
+
+def _inherit_comparator(q: Quantity, previous: Quantity | None, text: str) -> Quantity:
+    if previous is None or q.comparator != "=" or previous.comparator in ("=", "between"):
+        return q
+    if previous.start == previous.num_start or not _PAIR_JOINER.match(text[previous.end : q.start]):
+        return q  # only a bound written before the first number (不低于, 约) reaches over the pair
+    return replace(q, comparator=previous.comparator)
 
 
 def _is_decrease(q: Quantity, text: str, floor: int, previous: tuple[Quantity, bool] | None) -> bool:
@@ -100,6 +111,7 @@ def extract(text: str, *, doc_id: str, published: date | None = None, region: st
         sentence = lay.sentence_at(start)
         floor, previous, indicator = sentence.start, None, None
         for q in quantities:
+            q = _inherit_comparator(q, previous[0] if previous else None, t)
             negative = _is_decrease(q, t, floor, previous)
             indicator = indicator_phrase(t, floor, q.start, indicator if previous else None)
             records.append(_record(t, sentence, q, ctx, lay, doc_id, negative, indicator))
