@@ -16,7 +16,7 @@ from kpi.extractor.context import DocContext, document_context
 from kpi.extractor.find import find_fixed, find_implicit, find_quantities, find_ranks
 from kpi.extractor.indicator import indicator_phrase
 from kpi.extractor.normalise import normalise
-from kpi.extractor.period import period_year
+from kpi.extractor.period import baseline_year, is_baseline, period_year
 from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, keep
 from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_implicit, resolve_rank, share_unit
 from kpi.extractor.segment import Layout, Sentence, layout
@@ -125,8 +125,11 @@ def _record(
     pub = lay.date_before(sentence.start) or ctx.published
     if ctx.published and pub and pub < ctx.published:
         pub = ctx.published
-    year = period_year(t, sentence, q.start, ctx, pub)
-    kind = classify(t, sentence, q.start, q.end, ctx, year)
+    if is_baseline(t, q.start, q.end):  # 从10.23年提高到10.8年: the first is where things stood
+        year, kind = baseline_year(t, q.start), "actual"
+    else:
+        year = period_year(t, sentence, q.start, ctx, pub)
+        kind = classify(t, sentence, q.start, q.end, ctx, year)
     unit = _unit(q, sentence, ctx)
     lookup = _indicator_id_lookup()
     offset = q.start - sentence.start

@@ -71,3 +71,24 @@ def period_year(text: str, sentence: Sentence, start: int, ctx: DocContext, pub:
         continues = sentence.text.startswith(tuple(load().raw["periods"]["carry"]["continuation"]))
         year = _year_in(before, pub, None) if continues else _topic_year(before)
     return year if year is not None else ref
+
+
+@cache
+def _baseline_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    v = load()
+    to_words = [w for w in v.level_words if w.endswith(("到", "至"))]
+    before = re.compile(rf"(?:从|由)(?:{_YEAR_SPAN}的?)?\s*$")
+    after = re.compile(rf"^\s*(?:{alternation(to_words)})")
+    return before, after
+
+
+def is_baseline(text: str, start: int, end: int) -> bool:
+    """The first value of 从X提高到Y / 由X增至Y."""
+    before, after = _baseline_patterns()
+    return bool(before.search(text, max(0, start - 12), start)) and bool(after.match(text[end : end + 6]))
+
+
+def baseline_year(text: str, start: int) -> int | None:
+    """The base year when stated (由2017年的76微克), else None: the rule book leaves it open."""
+    m = _baseline_patterns()[0].search(text, max(0, start - 12), start)
+    return int(m.group("year")) if m and m.group("year") else None
