@@ -1,8 +1,10 @@
 """Stage 5 — target or actual, from the cue words nearest the quantity, then the document's structure.
 
-Order of evidence: any cue before the quantity in its clause, or after it in the clause; a strong cue
-before it in its sentence, then in its paragraph; the section (a plan sets targets, a review and a
-bulletin report results); last, the period against the publication date."""
+Evidence, strongest first: a strong cue before the quantity in its clause; a weak cue there (完成,
+建议: ambiguous words that only speak for their own clause); a strong cue earlier in the sentence; a
+comparison word (同比, 比上年) in the clause or a cue right after the quantity; a strong cue earlier in
+the paragraph. Inside a review or a plan only the clause's strong cues override the section (a plan
+sets targets, a review and a bulletin report results). Last, the period against the publication date."""
 
 from __future__ import annotations
 
@@ -14,32 +16,37 @@ from kpi.extractor.segment import Sentence
 from kpi.vocabulary import alternation, load
 
 _CLAUSE_BREAK = re.compile(r"[,，:：;；]")
+STRONG, WEAK, ALL = "strong", "weak", "all"
 
 
 @cache
-def _cues(strong_only: bool, in_section: bool = False) -> re.Pattern[str]:
+def _cues(strength: str, in_section: bool = False) -> re.Pattern[str]:
+    """Cue words of a strength and above (`weak` includes strong ones, `all` comparisons too)."""
     kind = load().raw["cues"]["kind"]
-    neutral = load().raw["cues"].get("neutral", {}).get("words", [])
-    target = set(kind["target"]) | set(kind["target_weak"])
-    actual = set(kind["actual"]) | set(kind["actual_weak"])
-    if strong_only:
-        target -= set(kind["target_weak"])
-        actual -= set(kind["actual_weak"])
+    neutral = list(load().raw["cues"].get("neutral", {}).get("words", []))
+    weak_t, weak_a, comparison = set(kind["target_weak"]), set(kind["actual_weak"]), set(kind["comparison"])
+    target = set(kind["target"]) - weak_t
+    actual = set(kind["actual"]) - weak_a - comparison
+    if strength in (WEAK, ALL):
+        target |= weak_t
+        actual |= weak_a
+    if strength == ALL:
+        actual |= comparison
     if in_section:
-        neutral = list(neutral) + list(kind["section_ignores"])
+        neutral += kind["section_ignores"]
     return re.compile(f"(?P<neutral>{alternation(neutral)})|(?P<target>{alternation(target)})|(?P<actual>{alternation(actual)})")
 
 
-def last_cue(text: str, *, strong_only: bool = True, in_section: bool = False) -> str | None:
+def last_cue(text: str, strength: str = STRONG, *, in_section: bool = False) -> str | None:
     kind = None
-    for m in _cues(strong_only, in_section).finditer(text):
+    for m in _cues(strength, in_section).finditer(text):
         if m.lastgroup != "neutral":
             kind = m.lastgroup
     return kind
 
 
 def _first_cue(text: str) -> str | None:
-    for m in _cues(False).finditer(text):
+    for m in _cues(ALL).finditer(text):
         if m.lastgroup != "neutral":
             return m.lastgroup
     return None
@@ -50,35 +57,26 @@ def _clause_end(text: str, start: int, stop: int) -> int:
     return m.start() if m else stop
 
 
-def classify(
-    text: str,
-    sentence: Sentence,
-    start: int,
-    end: int,
-    ctx: DocContext,
-    period_year: int | None,
-) -> str:
+def classify(text: str, sentence: Sentence, start: int, end: int, ctx: DocContext, period_year: int | None) -> str:
     """'target' or 'actual' for the quantity at text[start:end]."""
     if ctx.bulletin_year is not None:
         return "actual"
     mode, _ = ctx.section_at(sentence.start)
-    sec = mode != "none"
     before = text[sentence.start : start]
     clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
     clause = before[clause_start:]
-    kind = last_cue(clause, in_section=sec)
-    if not sec:  # weak cues (同比, 完成) decide only outside a review or a plan: 比上年增加 is planned in a plan
-        kind = kind or last_cue(clause, strong_only=False) or _first_cue(text[end : _clause_end(text, end, sentence.end)])
-    if mode == "none":  # inside a review or a plan only the clause overrides the section
-        kind = kind or last_cue(before)
-        kind = kind or last_cue(text[sentence.line_start : sentence.start])
-    if kind:
-        return kind
-    if mode == "plan":
-        return "target"
-    if mode == "review":
-        return "actual"
-    return _by_period(text[sentence.start : start], ctx, period_year)
+    if mode != "none":
+        kind = last_cue(clause, in_section=True)
+        return kind or ("target" if mode == "plan" else "actual")
+    kind = (
+        last_cue(clause)
+        or last_cue(clause, WEAK)
+        or last_cue(before)
+        or last_cue(clause, ALL)
+        or _first_cue(text[end : _clause_end(text, end, sentence.end)])
+        or last_cue(text[sentence.line_start : sentence.start])
+    )
+    return kind or _by_period(before, ctx, period_year)
 
 
 def _by_period(before: str, ctx: DocContext, period_year: int | None) -> str:
