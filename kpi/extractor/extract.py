@@ -54,7 +54,7 @@ def _quantities(text: str, lay: Layout, blocked: list[tuple[int, int]]) -> dict[
     found += [resolve_fixed(m) for m in find_fixed(text)]
     resolved = [resolve(m) for m in find_quantities(text)]
     found += resolved
-    found += [share_unit(q, text) for q in resolved if q is not None]
+    found += [shared for q in resolved if q is not None for shared in share_unit(q, text)]
     found += [resolve_implicit(m, text) for m in find_implicit(text)]
     by_sentence: dict[int, list[Quantity]] = {}
     for q in drop_overlaps([q for q in found if q is not None]):

@@ -63,16 +63,17 @@ def _is_time_indicator(q: Quantity, text: str) -> bool:
 
 
 @cache
-def _qualifier_vocab() -> tuple[tuple[str, ...], frozenset[str]]:
+def _qualifier_vocab() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
     q = load().raw["cues"]["qualifier"]
-    return tuple(q["followers"]), frozenset(q["threshold_dimensions"])
+    return tuple(q["followers"]), frozenset(q["threshold_dimensions"]), tuple(q["preceders"])
 
 
 def is_qualifier(q: Quantity, text: str) -> bool:
-    """A size class (26兆瓦级) or a bounded threshold written before its noun (500万元以上固定资产)."""
-    followers, threshold_dims = _qualifier_vocab()
-    after = text[q.end : q.end + 3]
-    if any(after.startswith(f) for f in followers):
+    """A size class (26兆瓦级), a bracket (100万元至300万元部分), an example (比如30%), or a bounded
+    threshold written before its noun (500万元以上固定资产)."""
+    followers, threshold_dims, preceders = _qualifier_vocab()
+    after = text[q.end : q.end + 4]
+    if after.startswith(followers) or text[max(0, q.start - 6) : q.start].rstrip(" (（").endswith(preceders):
         return True
     bounded = q.comparator not in ("=", "~", "between")
     if bounded and after[:1] == "的" and _CJK.match(after[1:2]):  # 城区人口超过50万的城市

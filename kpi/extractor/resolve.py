@@ -144,19 +144,23 @@ _SHARED = re.compile(
 )
 
 
-def share_unit(q: Quantity, text: str) -> Quantity | None:
-    """A bare number listed right before a quantity takes its unit: 分别高4.2和0.7个百分点, 10.6万、3.3万平方公里."""
+def share_unit(q: Quantity, text: str) -> list[Quantity]:
+    """Bare numbers listed right before a quantity take its unit: 分别高4.2和0.7个百分点,
+    净减少10.6万、3.8万、3.3万平方公里."""
     if q.dimension in ("rank", "time") or q.value_max is not None:
-        return None
-    m = _SHARED.search(text, max(0, q.start - 24), q.start)
-    if m is None:
-        return None
+        return []
     scale = load().units[q.surface_unit].scale if q.surface_unit in load().units else Decimal(1)
-    value = parse_arabic(m.group("num")) * magnitude(m.group("mag")) * scale
-    end = m.start() + len(m.group("num")) + len(m.group("mag"))
-    return replace(
-        q, start=m.start(), end=end, num_start=m.start(), value=value, comparator="=", chinese=False
-    )
+    shared, start = [], q.start
+    while (m := _SHARED.search(text, max(0, start - 24), start)) is not None:
+        value = parse_arabic(m.group("num")) * magnitude(m.group("mag")) * scale
+        end = m.start() + len(m.group("num")) + len(m.group("mag"))
+        shared.append(
+            replace(
+                q, start=m.start(), end=end, num_start=m.start(), value=value, comparator="=", chinese=False
+            )
+        )
+        start = m.start()
+    return shared
 
 
 @cache
