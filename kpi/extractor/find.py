@@ -44,7 +44,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
                 (?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>{_MAG})     # 3.9亿, 1300多, 6600多万
                 (?:(?P<num2>\d+(?:\.\d+)?)(?P<mag2>[十百千万]+))?       # 8亿2000万
                 (?P<inner_after>{inner})?                                # 2.4万余
-                (?:(?P<lo_unit>%)?(?P<sep>[-—–~～至到])(?P<hi>{_ARABIC})(?P<hi_mag>{_MAG})(?(lo_unit)(?=[ \t]*%)))?
+                (?:(?P<lo_unit>{units})?(?P<sep>[-—–~～至到])(?P<hi>{_ARABIC})(?P<hi_mag>{_MAG})(?(lo_unit)(?=[ \t]*(?P=lo_unit))))?
               | (?P<cnum>{_CN})(?P<cinner>{inner})?                      # 三百, 一千多
               | (?(pre)(?P<bare>[百千万亿]{{1,3}})|(?!))                 # 超千亿元: a bare magnitude after a comparator
             )

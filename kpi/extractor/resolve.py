@@ -83,7 +83,7 @@ def resolve(m: re.Match[str]) -> Quantity | None:
         unit = replace(unit, scale=Decimal(1))
     if unit.needs_magnitude and not has_mag:
         return None
-    if g.get("lo_unit") and unit.code != "percent":
+    if g.get("lo_unit") and g["lo_unit"] != surface:  # 6%-6.5%, 100万元至300万元: one unit on both ends
         return None
     value *= unit.scale
     if high is not None:
