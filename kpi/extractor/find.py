@@ -66,6 +66,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
     """
     fixed = alternation(v.raw["units"].get("fixed", {}))
     implicit = rf"""
+        (?=[\d{re.escape(starts)}])
         (?:(?P<pre>{prefix})[ \t]*)?
         (?<![\d.,])(?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>[万亿]+)(?P<inner_after>{inner})?
         (?![ \t]*(?:{units}|[十百千万亿\d.]))                          # no unit follows
