@@ -79,7 +79,8 @@ def _sections(layout: Layout, published: date | None) -> tuple[tuple[int, ...], 
         if m.lastgroup == "review":
             ref = int(year.group(1)) if year else (pub_year - 1 if pub_year else None)
         else:
-            ref = int(year.group(1)) if year else pub_year
+            plan = next((y for name, y in load().plans.items() if name in s.text[: m.start() + 8]), None)
+            ref = int(year.group(1)) if year else plan or pub_year  # "十五五"时期主要目标任务 -> 2030
         offsets.append(s.start)
         modes.append((m.lastgroup or "none", ref))
     return tuple(offsets), tuple(modes)

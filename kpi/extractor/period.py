@@ -13,7 +13,13 @@ from kpi.extractor.context import DocContext
 from kpi.extractor.segment import Sentence
 from kpi.vocabulary import alternation, load
 
-_YEAR_SPAN = r"(?P<year>(?:19|20)\d{2})(?:年度?|/\d{2}(?:年度)?)"
+_YEAR_SPAN = r"(?P<year>(?:19|20)\d{2}|[一二][九〇零○][〇零○一二三四五六七八九]{2})(?:年度?|/\d{2}(?:年度)?)"
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+
+
+def _int_year(text: str) -> int:
+    """2025 or 二〇二五 -> 2025."""
+    return int(text.translate(_CN_DIGITS))
 
 
 @cache
@@ -35,9 +41,9 @@ def _year_in(text: str, pub: date | None, ref: int | None) -> int | None:
     found, explicit_end = None, -1
     for m in _pattern().finditer(text):
         if m.group("base") and m.end() >= len(text) - 1:  # 由2017年的76微克: the base is this quantity's year
-            return int(m.group("byear"))
+            return _int_year(m.group("byear"))
         if m.group("explicit"):
-            found, explicit_end = int(m.group("year")), m.end()
+            found, explicit_end = _int_year(m.group("year")), m.end()
         elif m.group("relative"):
             word = m.group("relative")
             offset = v.relative_years[word]
@@ -91,4 +97,4 @@ def is_baseline(text: str, start: int, end: int) -> bool:
 def baseline_year(text: str, start: int) -> int | None:
     """The base year when stated (由2017年的76微克), else None: the rule book leaves it open."""
     m = _baseline_patterns()[0].search(text, max(0, start - 12), start)
-    return int(m.group("year")) if m and m.group("year") else None
+    return _int_year(m.group("year")) if m and m.group("year") else None

@@ -89,7 +89,7 @@ def keep(q: Quantity, text: str, layout: Layout, blocked: list[tuple[int, int]])
         return False
     if q.unit != "rank" and _in_blocked(blocked, q.num_start):
         return False
-    if q.unit == "year" and not q.chinese and _YEAR_MIN <= q.value <= _YEAR_MAX:
+    if q.unit == "year" and _YEAR_MIN <= q.value <= _YEAR_MAX:  # 2023年, 二〇二三年: a date
         return False
     if q.dimension == "time" and not _is_time_indicator(q, text):
         return False
