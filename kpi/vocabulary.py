@@ -70,6 +70,13 @@ def alternation(words: Any) -> str:
 _BLOCK_STARTS = r"(?=[第\d一二三四五六七八九十百千万两零〇《“”\"'‘A-Za-z])"
 
 
+def _first_char_guard(patterns: list[str]) -> str:
+    """An alternation of patterns behind a lookahead on the characters they can start with, so the
+    regex skips other positions at once (Chinese text is mostly such positions)."""
+    starts = r"A-Za-z0-9._%+\-" + "".join(sorted({p[0] for p in patterns if "\u4e00" <= p[0] <= "\u9fff"}))
+    return f"(?=[{starts}])(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
+
+
 def _guarded(pattern: str) -> str:
     return f"{_BLOCK_STARTS}(?:{pattern})"
 
@@ -148,7 +155,7 @@ def load() -> Vocabulary:
         furniture_max_line_chars=int(furn["line"]["max_line_chars"]),
         list_headings=tuple(furn["list"]["headings"]),
         list_max_item_chars=int(furn["list"]["max_item_chars"]),
-        inline_furniture=_compile("furniture", "inline", "|".join(f"(?:{p})" for p in furn["inline"]["patterns"])),
+        inline_furniture=_compile("furniture", "inline", _first_char_guard(furn["inline"]["patterns"])),
         datelines=tuple(_compile("furniture", "dateline", p, re.MULTILINE) for p in furn["dateline"]["patterns"]),
         blocked=_compile("blocklist", "names", _guarded("|".join(f"(?:{p})" for p in block["names"]["patterns"]))),
         raw=raw,

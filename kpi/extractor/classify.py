@@ -34,7 +34,10 @@ def _cues(strength: str, in_section: bool = False) -> re.Pattern[str]:
         actual |= comparison
     if in_section:
         neutral += kind["section_ignores"]
-    return re.compile(f"(?P<neutral>{alternation(neutral)})|(?P<target>{alternation(target)})|(?P<actual>{alternation(actual)})")
+    starts = re.escape("".join(sorted({w[0] for w in neutral + list(target) + list(actual)})))
+    return re.compile(
+        f"(?=[{starts}])(?:(?P<neutral>{alternation(neutral)})|(?P<target>{alternation(target)})|(?P<actual>{alternation(actual)}))"
+    )
 
 
 def last_cue(text: str, strength: str = STRONG, *, in_section: bool = False) -> str | None:

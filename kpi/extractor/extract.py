@@ -48,7 +48,7 @@ def _indicator_id_lookup() -> Callable[..., str | None] | None:
     return indicator_id_for
 
 
-def _quantities(text: str, lay: Layout, blocked: list[tuple[int, int]]) -> dict[int, list[Quantity]]:
+def _quantities(text: str, lay: Layout) -> dict[int, list[Quantity]]:
     """The document's record-worthy quantities, grouped by the start of their sentence."""
     found: list[Quantity | None] = [resolve_rank(m) for m in find_ranks(text)]
     found += [resolve_fixed(m) for m in find_fixed(text)]
@@ -56,8 +56,10 @@ def _quantities(text: str, lay: Layout, blocked: list[tuple[int, int]]) -> dict[
     found += resolved
     found += [shared for q in resolved if q is not None for shared in share_unit(q, text)]
     found += [resolve_implicit(m, text) for m in find_implicit(text)]
+    candidates = drop_overlaps([q for q in found if q is not None])
+    blocked = blocked_spans(text, [q.num_start for q in candidates])
     by_sentence: dict[int, list[Quantity]] = {}
-    for q in drop_overlaps([q for q in found if q is not None]):
+    for q in candidates:
         if keep(q, text, lay, blocked):
             by_sentence.setdefault(lay.sentence_at(q.start).start, []).append(q)
     return {start: drop_qualifiers(qs, text) for start, qs in by_sentence.items()}
@@ -105,9 +107,8 @@ def extract(text: str, *, doc_id: str, published: date | None = None, region: st
     t = norm.text
     lay = layout(t)
     ctx = document_context(t, lay, published, region)
-    blocked = blocked_spans(t)
     records: list[Record] = []
-    for start, quantities in _quantities(t, lay, blocked).items():
+    for start, quantities in _quantities(t, lay).items():
         sentence = lay.sentence_at(start)
         floor, previous, indicator = sentence.start, None, None
         for q in quantities:

@@ -39,8 +39,20 @@ def _qualifier_breakers() -> tuple[str, ...]:
     return tuple(load().raw["cues"]["qualifier"]["breakers"])
 
 
-def blocked_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in load().blocked.finditer(text)]
+_BLOCK_REACH = 64  # a blocked name reaches at most this far before a number (《…》 titles are the longest)
+
+
+def blocked_spans(text: str, positions: list[int]) -> list[tuple[int, int]]:
+    """Spans of blocked names near the given number positions (scanning the whole text is slower)."""
+    windows: list[tuple[int, int]] = []
+    for pos in sorted(positions):
+        s, e = max(0, pos - _BLOCK_REACH), min(len(text), pos + 16)
+        if windows and s <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], e)
+        else:
+            windows.append((s, e))
+    blocked = load().blocked
+    return [m.span() for s, e in windows for m in blocked.finditer(text, s, e)]
 
 
 def _in_blocked(spans: list[tuple[int, int]], pos: int) -> bool:
