@@ -19,12 +19,14 @@ MAGNITUDES: dict[str, Decimal] = {
 }
 CHINESE_NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万亿点"
 _SEGMENT = re.compile(r"(\d+(?:\.\d+)?)([十百千万亿]*)")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
 
 
 class NumberError(ValueError):
     """Raised when a surface is not a number this adapter understands."""
 
 
+@lru_cache(maxsize=256)
 def magnitude(chars: str) -> Decimal:
     """Fold a run of magnitude characters: 万亿 -> 1e12, 百万 -> 1e6."""
     factor = Decimal(1)
@@ -36,6 +38,8 @@ def magnitude(chars: str) -> Decimal:
 def parse_arabic(surface: str) -> Decimal:
     """'3.9亿' -> 390000000, '1,821万' -> 18210000, '8亿2000万' -> 820000000, '12' -> 12."""
     text = surface.replace(",", "").replace(" ", "")
+    if _PLAIN.fullmatch(text):  # the common case: digits, perhaps a decimal point
+        return Decimal(text)
     if not text or not text[0].isdigit():
         raise NumberError(surface)
     total = Decimal(0)
