@@ -80,7 +80,9 @@ DESCRIPTIONS: dict[str, str] = {f[0]: f[3] for f in _FIELDS}
 REQUIRED: frozenset[str] = frozenset(f[0] for f in _FIELDS if not f[2])
 
 RECORD_SCHEMA = pa.schema([pa.field(n, t, nullable=nb, metadata={"description": d}) for n, t, nb, d in _FIELDS])
-QUARANTINE_SCHEMA = RECORD_SCHEMA.append(
+# Quarantine holds the rows that failed, including a null where the contract wants a value: its record
+# columns are nullable so such a row can be written rather than lost.
+QUARANTINE_SCHEMA = pa.schema([f.with_nullable(True) for f in RECORD_SCHEMA]).append(
     pa.field(
         "failed_expectations",
         pa.list_(pa.string()),

@@ -128,7 +128,16 @@ def test_suite_sets_come_from_the_vocabulary(raw: dict[str, Any]) -> None:
 def test_suite_agrees_with_datapackage(raw: dict[str, Any]) -> None:
     datapackage = pytest.importorskip("kpi.io.datapackage")
     descriptor = datapackage.datapackage_descriptor()
-    for resource_name in ("records", "quarantine"):
+    quarantine = next(r for r in descriptor["resources"] if r["name"] == "quarantine")
+    q_fields = {f["name"]: f for f in quarantine["schema"]["fields"]}
+    assert list(q_fields)[: len(COLUMNS)] == list(COLUMNS)
+    # quarantined rows failed the contract: no value constraint may reject them
+    assert all(
+        "enum" not in f["constraints"] and not f["constraints"].get("required")
+        for n, f in q_fields.items()
+        if n != "failed_expectations"
+    )
+    for resource_name in ("records",):
         resource = next(r for r in descriptor["resources"] if r["name"] == resource_name)
         fields = {f["name"]: f for f in resource["schema"]["fields"]}
         assert list(fields)[: len(COLUMNS)] == list(COLUMNS)

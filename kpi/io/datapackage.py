@@ -93,10 +93,15 @@ def _field(field: pa.Field, enums: Mapping[str, list[str]]) -> dict[str, Any]:
     return out
 
 
-def table_schema(schema: pa.Schema) -> dict[str, Any]:
-    """The Frictionless Table Schema of an Arrow schema."""
-    enums = _enums()
-    return {"fields": [_field(f, enums) for f in schema]}
+def table_schema(schema: pa.Schema, *, constrain_values: bool = True) -> dict[str, Any]:
+    """The Frictionless Table Schema of an Arrow schema. Quarantine rows failed the contract, so its
+    table has types and descriptions but no value constraints (`constrain_values=False`)."""
+    enums = _enums() if constrain_values else {}
+    fields = [_field(f, enums) for f in schema]
+    if not constrain_values:
+        for f in fields:
+            f["constraints"] = {k: v for k, v in f["constraints"].items() if k in ("required", "minLength")}
+    return {"fields": fields}
 
 
 def _resource(name: str, path: str | list[str]) -> dict[str, Any]:
@@ -107,7 +112,7 @@ def _resource(name: str, path: str | list[str]) -> dict[str, Any]:
         "profile": "tabular-data-resource",
         "format": "parquet",
         "mediatype": "application/vnd.apache.parquet",
-        "schema": table_schema(_SCHEMAS[name]),
+        "schema": table_schema(_SCHEMAS[name], constrain_values=name != "quarantine"),
     }
     if name == "records":
         resource["schema"]["primaryKey"] = ["record_id"]
