@@ -1,0 +1,159 @@
+"""`kpi stream SOURCE... --out DIR` and `kpi status DIR` (SCHEMA.md §3 and §6).
+
+Logs and progress lines go to stderr (`--quiet` silences them); the closing summary goes to stdout.
+Exit codes: 0 done (or stopped by SIGINT/SIGTERM after committing the current batch), 1 a table-level
+expectation failed, 2 unusable invocation or input, 130 a second signal abandoned the current batch
+(it is replayed on the next start).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kpi.commands.extract import _stderr_logging, _terminal_console, format_summary
+from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, InputError
+
+__all__ = ["status_cmd", "stream_cmd"]
+
+EXIT_ABANDONED = 130
+
+
+@click.command("stream")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for records/, quarantine/, dead_letter/, datapackage.json and the _checkpoint/.",
+)
+@click.option(
+    "--follow", "-f", is_flag=True, help="Keep watching the folders and pick up files as they appear."
+)
+@click.option(
+    "--sink",
+    type=click.Choice(["parquet", "delta"]),
+    default="parquet",
+    show_default=True,
+    help="parquet: part-<batch>.parquet files; delta: Delta Lake tables, one commit per batch.",
+)
+@click.option(
+    "--max-batch-docs",
+    type=click.IntRange(min=1),
+    default=500,
+    show_default=True,
+    help="Most documents (files, lines or rows) in one micro-batch.",
+)
+@click.option(
+    "--max-batch-bytes",
+    type=click.IntRange(min=1),
+    default=4 << 20,
+    show_default=True,
+    help="Most input bytes in one micro-batch (keeps batches, and latency, short).",
+)
+@click.option(
+    "--trigger-interval",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at the sources for new files.",
+)
+@click.option(
+    "--move-done",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Move each input file here once its last records are committed (default: leave it).",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSONL or CSV with doc_id, published, region for .txt/.html inputs.",
+)
+@click.option(
+    "--max-doc-chars",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_DOC_CHARS,
+    show_default=True,
+    help="Longer documents are dead-lettered as too_large.",
+)
+@click.option("--no-validate", is_flag=True, help="Commit every record to records/ without validation.")
+@click.option("--quiet", "-q", is_flag=True, help="No logs or progress lines (the summary is still printed).")
+def stream_cmd(
+    sources: tuple[str, ...],
+    out_dir: Path,
+    follow: bool,
+    sink: str,
+    max_batch_docs: int,
+    max_batch_bytes: int,
+    trigger_interval: float,
+    move_done: Path | None,
+    manifest: Path | None,
+    max_doc_chars: int,
+    no_validate: bool,
+    quiet: bool,
+) -> None:
+    """Process SOURCE folders, files or `-` (JSON lines on stdin) into --out DIR in micro-batches,
+    each committed exactly once; a restart resumes where the last committed batch ended.
+
+    Files must be complete when they appear: write them elsewhere (or under a hidden name) and rename
+    them into the folder. Stop a --follow run with Ctrl-C or SIGTERM: the current batch is committed
+    first.
+    """
+    from kpi.stream.hook import default_hook
+    from kpi.stream.runner import BatchAbandoned, StreamOptions, run_stream
+
+    options = StreamOptions(
+        follow=follow,
+        sink="delta" if sink == "delta" else "parquet",
+        max_batch_docs=max_batch_docs,
+        max_batch_bytes=max_batch_bytes,
+        trigger_interval=trigger_interval,
+        move_done=move_done,
+        manifest=manifest,
+        max_doc_chars=max_doc_chars,
+        validate=not no_validate,
+        handle_signals=True,
+    )
+    console = _terminal_console() if not quiet else None
+    with _stderr_logging(quiet, console):
+        try:
+            result = run_stream(sources, out_dir, options, hook=default_hook())
+        except InputError as exc:
+            click.echo(f"kpi stream: error: {exc}", err=True)
+            sys.exit(2)
+        except BatchAbandoned as exc:
+            click.echo(
+                f"kpi stream: {exc}: the current batch was abandoned; it is replayed on restart", err=True
+            )
+            sys.exit(EXIT_ABANDONED)
+    lines = [format_summary(result.run, out_dir)]
+    batches = f"{result.batches:,}"
+    if result.last_batch is not None:
+        batches += f" (last {result.last_batch})"
+    if result.replayed is not None:
+        batches += f", replayed {result.replayed}"
+    lines.append(f"{'batches':<18}{batches}")
+    total = result.totals
+    lines.append(f"{'all runs':<18}{total.documents_in:,} documents in, {total.records:,} records")
+    if result.stopped_by:
+        lines.append(f"{'stopped by':<18}{result.stopped_by}")
+    click.echo("\n".join(lines))
+    sys.exit(result.exit_code)
+
+
+@click.command("status")
+@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status_cmd(out_dir: Path, as_json: bool) -> None:
+    """Show where the stream checkpoint in DIR stands: last committed batch, pending inputs, counts."""
+    from kpi.stream.status import checkpoint_status, format_status
+
+    try:
+        status = checkpoint_status(out_dir)
+    except InputError as exc:
+        click.echo(f"kpi status: error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(status, ensure_ascii=False, indent=2) if as_json else format_status(status))
