@@ -39,7 +39,8 @@ def _qualifier_breakers() -> tuple[str, ...]:
     return tuple(load().raw["cues"]["qualifier"]["breakers"])
 
 
-_BLOCK_REACH = 64  # a blocked name reaches at most this far before a number (《…》 titles are the longest)
+_BLOCK_REACH = 24  # a blocked name starts at most this far before its number …
+_TITLE_REACH = 64  # … except a 《title》, which is looked for further back
 
 
 def blocked_spans(text: str, positions: list[int]) -> list[tuple[int, int]]:
@@ -47,6 +48,9 @@ def blocked_spans(text: str, positions: list[int]) -> list[tuple[int, int]]:
     windows: list[tuple[int, int]] = []
     for pos in sorted(positions):
         s, e = max(0, pos - _BLOCK_REACH), min(len(text), pos + 16)
+        opening = text.rfind("《", max(0, pos - _TITLE_REACH), pos)
+        if opening != -1 and opening < s and text.rfind("》", opening, pos) == -1:
+            s = opening
         if windows and s <= windows[-1][1]:
             windows[-1] = (windows[-1][0], e)
         else:

@@ -135,13 +135,27 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+# Every dateline holds a year in digits or an RFC 822 date; only lines with one are searched.
+_DATELINE_MAX = 200
+_DATE_HINT = re.compile(r"(?:19|20)\d\d[-/.年]|\d{4} \d\d:\d\d|date:")
+
+
 def _datelines(text: str, v: Vocabulary) -> list[tuple[int, date]]:
     found: dict[int, date] = {}
-    for pattern in v.datelines:
-        for m in pattern.finditer(text):
-            d = parse_date(m.group("date").strip())
-            if d is not None and 1949 < d.year < 2100:
-                found.setdefault(m.start(), d)
+    line_end = -1
+    for hint in _DATE_HINT.finditer(text):
+        if hint.start() < line_end:
+            continue
+        line_start = text.rfind("\n", 0, hint.start()) + 1
+        line_end = text.find("\n", hint.start())
+        line_end = len(text) if line_end == -1 else line_end
+        if line_end - line_start > _DATELINE_MAX:  # a paragraph of the article, not a dateline
+            continue
+        for pattern in v.datelines:
+            for m in pattern.finditer(text, line_start, line_end):
+                d = parse_date(m.group("date").strip())
+                if d is not None and 1949 < d.year < 2100:
+                    found.setdefault(m.start(), d)
     return sorted(found.items())
 
 
