@@ -18,7 +18,11 @@ def _trim() -> tuple[re.Pattern[str], re.Pattern[str]]:
     lead = list(v.target_cues) + list(v.relative_years) + ["其中", "分别", "以及", "并", "和", "及", "共"]
     return (
         re.compile(f"^(?:(?:{alternation(lead)})\\s*)+"),
-        re.compile(f"(?:\\s*(?:{alternation(plain + list(v.level_words) + list(v.baseline_before) + ['了', '的'])}))+$"),
+        # trailing words are stripped by matching the reversed phrase at its start (a `…$` search would
+        # be tried at every position)
+        re.compile(
+            f"^(?:(?:{alternation(w[::-1] for w in plain + list(v.level_words) + list(v.baseline_before) + ['了', '的'])})\\s*)+"
+        ),
     )
 
 
@@ -29,7 +33,8 @@ def indicator_phrase(text: str, clause_floor: int, start: int, previous: str | N
     breaks = list(_CLAUSE_BREAK.finditer(window))
     phrase = window[breaks[-1].end() :] if breaks else window
     lead, tail = _trim()
-    phrase = tail.sub("", lead.sub("", phrase.strip())).strip()
+    phrase = lead.sub("", phrase.strip())
+    phrase = tail.sub("", phrase[::-1], count=1)[::-1].strip() if phrase else phrase
     if not phrase and not breaks and previous:
         return previous
     return phrase or None

@@ -27,11 +27,14 @@ def _pattern() -> re.Pattern[str]:
     v = load()
     baseline = alternation(v.baseline_before)
     after = alternation(v.baseline_after)
+    words = list(v.baseline_before) + list(v.relative_years) + list(v.plans)
+    starts = re.escape("".join(sorted({w[0] for w in words} | set("0123456789一二"))))
     return re.compile(
-        rf"(?P<base>(?:{baseline}){_YEAR_SPAN.replace('year', 'byear')}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:末|底|初)?(?:{after})?)"
+        rf"(?=[{starts}])"  # fast skip of positions that cannot start a year word
+        rf"(?:(?P<base>(?:{baseline}){_YEAR_SPAN.replace('year', 'byear')}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:末|底|初)?(?:{after})?)"
         rf"|(?P<explicit>{_YEAR_SPAN}(?:\d{{1,2}}(?:-\d{{1,2}})?月(?:\d{{1,2}}日)?)?(?!{after}))"
         rf"|(?P<relative>{alternation(v.relative_years)})"
-        rf"|(?P<plan>{alternation(v.plans)})(?![”\"]?(?:规划|重大|专项|项目))"  # “十四五”规划重大工程 is a name
+        rf"|(?P<plan>{alternation(v.plans)})(?![”\"]?(?:规划|重大|专项|项目)))"  # “十四五”规划重大工程 is a name
     )
 
 
