@@ -137,7 +137,7 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 # Every dateline holds a year in digits or an RFC 822 date; only lines with one are searched.
 _DATELINE_MAX = 200
-_DATE_HINT = re.compile(r"(?:19|20)\d\d[-/.年]|\d{4} \d\d:\d\d|date:")
+_DATE_HINT = re.compile(r"(?=[\dd])(?:(?:19|20)\d\d[-/.年]|\d{4} \d\d:\d\d|date:)")
 
 
 def _datelines(text: str, v: Vocabulary) -> list[tuple[int, date]]:
