@@ -80,6 +80,11 @@ EXIT_ABANDONED = 130
     help="Longer documents are dead-lettered as too_large.",
 )
 @click.option("--no-validate", is_flag=True, help="Commit every record to records/ without validation.")
+@click.option(
+    "--no-tracking",
+    is_flag=True,
+    help="Do not keep DIR/tracking.parquet (targets against results, as `kpi track DIR`) in each batch.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No logs or progress lines (the summary is still printed).")
 def stream_cmd(
     sources: tuple[str, ...],
@@ -93,6 +98,7 @@ def stream_cmd(
     manifest: Path | None,
     max_doc_chars: int,
     no_validate: bool,
+    no_tracking: bool,
     quiet: bool,
 ) -> None:
     """Process SOURCE folders, files or `-` (JSON lines on stdin) into --out DIR in micro-batches,
@@ -101,6 +107,10 @@ def stream_cmd(
     Files must be complete when they appear: write them elsewhere (or under a hidden name) and rename
     them into the folder. Stop a --follow run with Ctrl-C or SIGTERM: the current batch is committed
     first.
+
+    Each batch also updates DIR/tracking.parquet, the table `kpi track DIR` gives, from a small state
+    kept in the checkpoint; DIR/report.html is drawn at the end of the run (and every minute or so
+    while a long run changes the table). --no-tracking turns this off.
     """
     from kpi.stream.hook import default_hook
     from kpi.stream.runner import BatchAbandoned, StreamOptions, run_stream
@@ -118,9 +128,10 @@ def stream_cmd(
         handle_signals=True,
     )
     console = _terminal_console() if not quiet else None
+    hook = None if no_tracking else default_hook()
     with _stderr_logging(quiet, console):
         try:
-            result = run_stream(sources, out_dir, options, hook=default_hook())
+            result = run_stream(sources, out_dir, options, hook=hook)
         except InputError as exc:
             click.echo(f"kpi stream: error: {exc}", err=True)
             sys.exit(2)
@@ -129,6 +140,8 @@ def stream_cmd(
                 f"kpi stream: {exc}: the current batch was abandoned; it is replayed on restart", err=True
             )
             sys.exit(EXIT_ABANDONED)
+        if hook is not None:
+            hook.finish(out_dir)
     lines = [format_summary(result.run, out_dir)]
     batches = f"{result.batches:,}"
     if result.last_batch is not None:
@@ -138,6 +151,12 @@ def stream_cmd(
     lines.append(f"{'batches':<18}{batches}")
     total = result.totals
     lines.append(f"{'all runs':<18}{total.documents_in:,} documents in, {total.records:,} records")
+    if hook is not None:
+        from kpi.stream.tracking_hook import format_tracking, tracking_status
+
+        tracking = tracking_status(out_dir, result.last_batch)
+        if tracking is not None:
+            lines.append(f"{'tracking':<18}{format_tracking(tracking)}")
     if result.stopped_by:
         lines.append(f"{'stopped by':<18}{result.stopped_by}")
     click.echo("\n".join(lines))

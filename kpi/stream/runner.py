@@ -32,7 +32,7 @@ from typing import IO, Any, Literal
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, STDIN, InputError, check_parquet, load_manifest
 from kpi.pipeline import Summary, _chunks, _write_chunk, load_validator
 from kpi.stream.checkpoint import Checkpoint, batch_name, maybe_crash
-from kpi.stream.hook import BatchHook
+from kpi.stream.hook import BatchHook, takes_quarantine
 from kpi.stream.plan import Slice
 from kpi.stream.sinks import make_sink
 from kpi.stream.sources import Budget, Scanner, read_slice
@@ -131,6 +131,7 @@ class _Runner:
         from kpi.extractor.extract import extract  # at run time, so a patched extractor is seen
 
         self.sources, self.out, self.options, self.hook, self.stdin = sources, out, options, hook, stdin
+        self.hook_takes_quarantine = hook is not None and takes_quarantine(hook)
         self.extract = extract
         self.metadata = load_manifest(options.manifest)
         self.validator = load_validator() if options.validate else None
@@ -281,7 +282,13 @@ class _Runner:
         if self.hook is not None:
             import polars as pl
 
-            self.hook.on_batch(k, pl.read_parquet(out.paths["records"]), self.cp.state_dir)
+            passed = pl.read_parquet(out.paths["records"])
+            if self.hook_takes_quarantine:  # see kpi.stream.hook
+                quarantine = pl.read_parquet(out.paths["quarantine"])
+                hook: Any = self.hook
+                hook.on_batch(k, passed, self.cp.state_dir, quarantine=quarantine)
+            else:
+                self.hook.on_batch(k, passed, self.cp.state_dir)
         maybe_crash("before_commit", k)
         self.cp.commit(k, {"documents_in": batch.documents_in, "records": batch.records})
         maybe_crash("after_commit", k)

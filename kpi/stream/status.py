@@ -39,6 +39,9 @@ def checkpoint_status(out_dir: Path) -> dict[str, Any]:
             "units": sum(s.units for s in slices),
         }
     status["pending"] = _pending(cp, meta, recovered)
+    from kpi.stream.tracking_hook import tracking_status
+
+    status["tracking"] = tracking_status(out_dir, last)
     return status
 
 
@@ -99,4 +102,15 @@ def format_status(status: dict[str, Any]) -> str:
         ]
         rows += [("table failure", name) for name in totals.get("table_failures", [])]
         rows += [("validation error", message) for message in totals.get("validation_errors", [])]
+    tracking = status.get("tracking")
+    if tracking:
+        from kpi.stream.tracking_hook import format_tracking
+
+        rows.append(("tracking", format_tracking(tracking)))
+        if tracking.get("state_batch") is not None:
+            state = (
+                f"{tracking['state_records']:,} records, {tracking['state_documents']:,} documents, "
+                f"{tracking['state_bytes']:,} bytes (batch {batch_name(tracking['state_batch'])})"
+            )
+            rows.append(("  state", state))
     return "\n".join(f"{label:<18}{value}" for label, value in rows)
