@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, Document, InputError, Item
+from kpi.commands.options import manifest_option, max_doc_chars_option
+from kpi.io.readers import Document, InputError, Item
 from kpi.pipeline import Progress, Summary, run_extract
 
 if TYPE_CHECKING:
@@ -34,18 +35,8 @@ __all__ = ["extract_cmd", "format_summary"]
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for records.parquet, quarantine.parquet, dead_letter.parquet, summary.json, datapackage.json.",
 )
-@click.option(
-    "--manifest",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="JSONL or CSV with doc_id, published, region for .txt/.html inputs.",
-)
-@click.option(
-    "--max-doc-chars",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_DOC_CHARS,
-    show_default=True,
-    help="Longer documents are dead-lettered as too_large.",
-)
+@manifest_option
+@max_doc_chars_option
 @click.option("--no-validate", is_flag=True, help="Write every record to records.parquet without validation.")
 @click.option(
     "--quiet", "-q", is_flag=True, help="No logs and no progress bar (the summary is still printed)."

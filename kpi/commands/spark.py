@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from kpi.commands.extract import _progress_bar, _stderr_logging, _terminal_console, format_summary
+from kpi.commands.options import manifest_option
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, InputError
 
 __all__ = ["spark_group"]
@@ -86,11 +87,7 @@ def spark_group() -> None:
 )
 @_MASTER
 @_CONF
-@click.option(
-    "--manifest",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="JSONL or CSV with doc_id, published, region for .txt/.html inputs.",
-)
+@manifest_option
 @_MAX_DOC_CHARS
 @_NO_VALIDATE
 @_QUIET

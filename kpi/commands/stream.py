@@ -15,7 +15,8 @@ from pathlib import Path
 import click
 
 from kpi.commands.extract import _stderr_logging, _terminal_console, format_summary
-from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, InputError
+from kpi.commands.options import manifest_option, max_doc_chars_option
+from kpi.io.readers import InputError
 
 __all__ = ["status_cmd", "stream_cmd"]
 
@@ -67,18 +68,8 @@ EXIT_ABANDONED = 130
     type=click.Path(file_okay=False, path_type=Path),
     help="Move each input file here once its last records are committed (default: leave it).",
 )
-@click.option(
-    "--manifest",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="JSONL or CSV with doc_id, published, region for .txt/.html inputs.",
-)
-@click.option(
-    "--max-doc-chars",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_DOC_CHARS,
-    show_default=True,
-    help="Longer documents are dead-lettered as too_large.",
-)
+@manifest_option
+@max_doc_chars_option
 @click.option("--no-validate", is_flag=True, help="Commit every record to records/ without validation.")
 @click.option(
     "--no-tracking",
