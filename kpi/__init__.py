@@ -8,7 +8,7 @@
 from kpi.record import Record
 
 __version__ = "0.1.0"
-__all__ = ["Record", "extract", "extract_frame", "__version__"]
+__all__ = ["Record", "__version__", "extract", "extract_frame"]
 
 
 def __getattr__(name: str):  # lazy: keep `import kpi` and `kpi --version` fast

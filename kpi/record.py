@@ -17,7 +17,17 @@ Dimension = Literal["money", "percent", "pp", "count", "person", "rank", "times"
 
 COMPARATORS: tuple[str, ...] = ("=", ">=", ">", "<=", "<", "~", "between")
 KINDS: tuple[str, ...] = ("target", "actual")
-DIMENSIONS: tuple[str, ...] = ("money", "percent", "pp", "count", "person", "rank", "times", "time", "physical")
+DIMENSIONS: tuple[str, ...] = (
+    "money",
+    "percent",
+    "pp",
+    "count",
+    "person",
+    "rank",
+    "times",
+    "time",
+    "physical",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +89,9 @@ COLUMNS: tuple[str, ...] = tuple(f[0] for f in _FIELDS)
 DESCRIPTIONS: dict[str, str] = {f[0]: f[3] for f in _FIELDS}
 REQUIRED: frozenset[str] = frozenset(f[0] for f in _FIELDS if not f[2])
 
-RECORD_SCHEMA = pa.schema([pa.field(n, t, nullable=nb, metadata={"description": d}) for n, t, nb, d in _FIELDS])
+RECORD_SCHEMA = pa.schema(
+    [pa.field(n, t, nullable=nb, metadata={"description": d}) for n, t, nb, d in _FIELDS]
+)
 # Quarantine holds the rows that failed, including a null where the contract wants a value: its record
 # columns are nullable so such a row can be written rather than lost.
 QUARANTINE_SCHEMA = pa.schema([f.with_nullable(True) for f in RECORD_SCHEMA]).append(
@@ -93,7 +105,9 @@ QUARANTINE_SCHEMA = pa.schema([f.with_nullable(True) for f in RECORD_SCHEMA]).ap
 DEAD_LETTER_SCHEMA = pa.schema(
     [
         pa.field("source", pa.string(), nullable=False, metadata={"description": "file path, :LINE or #ROW"}),
-        pa.field("doc_id", pa.string(), nullable=True, metadata={"description": "the id, when it could be read"}),
+        pa.field(
+            "doc_id", pa.string(), nullable=True, metadata={"description": "the id, when it could be read"}
+        ),
         pa.field("reason_code", pa.string(), nullable=False, metadata={"description": "why it was rejected"}),
         pa.field("detail", pa.string(), nullable=False, metadata={"description": "a readable explanation"}),
         pa.field("raw", pa.binary(), nullable=True, metadata={"description": "the input bytes when <= 1 MB"}),

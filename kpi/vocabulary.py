@@ -156,8 +156,12 @@ def load() -> Vocabulary:
         list_headings=tuple(furn["list"]["headings"]),
         list_max_item_chars=int(furn["list"]["max_item_chars"]),
         inline_furniture=_compile("furniture", "inline", _first_char_guard(furn["inline"]["patterns"])),
-        datelines=tuple(_compile("furniture", "dateline", p, re.MULTILINE) for p in furn["dateline"]["patterns"]),
-        blocked=_compile("blocklist", "names", _guarded("|".join(f"(?:{p})" for p in block["names"]["patterns"]))),
+        datelines=tuple(
+            _compile("furniture", "dateline", p, re.MULTILINE) for p in furn["dateline"]["patterns"]
+        ),
+        blocked=_compile(
+            "blocklist", "names", _guarded("|".join(f"(?:{p})" for p in block["names"]["patterns"]))
+        ),
         raw=raw,
     )
 

@@ -66,7 +66,7 @@ def parse_chinese(surface: str) -> Decimal:
     return _exact(value)
 
 
-def _exact(value: float | int) -> Decimal:
+def _exact(value: float) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     # cn2an returns floats: round-trip through repr gives the shortest exact decimal (3.5, not 3.4999…)

@@ -60,7 +60,9 @@ def _clause_end(text: str, start: int, stop: int) -> int:
     return m.start() if m else stop
 
 
-def classify(text: str, sentence: Sentence, start: int, end: int, ctx: DocContext, period_year: int | None) -> str:
+def classify(
+    text: str, sentence: Sentence, start: int, end: int, ctx: DocContext, period_year: int | None
+) -> str:
     """'target' or 'actual' for the quantity at text[start:end]."""
     if ctx.bulletin_year is not None:
         return "actual"

@@ -63,10 +63,14 @@ def _bulletin_year(text: str) -> int | None:
 @cache
 def _section_pattern() -> re.Pattern[str]:
     v = load()
-    return re.compile(f"(?P<review>{alternation(v.review_sections)})|(?P<plan>{alternation(v.plan_sections)})")
+    return re.compile(
+        f"(?P<review>{alternation(v.review_sections)})|(?P<plan>{alternation(v.plan_sections)})"
+    )
 
 
-def _sections(layout: Layout, published: date | None) -> tuple[tuple[int, ...], tuple[tuple[Mode, int | None], ...]]:
+def _sections(
+    layout: Layout, published: date | None
+) -> tuple[tuple[int, ...], tuple[tuple[Mode, int | None], ...]]:
     pattern = _section_pattern()
     offsets: list[int] = []
     modes: list[tuple[Mode, int | None]] = []

@@ -6,8 +6,8 @@ normalise → layout → find → resolve → reject → classify → period →
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import cache
 
@@ -82,7 +82,11 @@ def _is_decrease(q: Quantity, text: str, floor: int, previous: tuple[Quantity, b
     """A change after 下降/减少/回落…; in a list (下降46.8%、60.8%) the sign carries to the next item."""
     if q.dimension not in _SIGNED:
         return False
-    if previous is not None and previous[0].dimension == q.dimension and _LIST_JOINER.match(text[previous[0].end : q.start]):
+    if (
+        previous is not None
+        and previous[0].dimension == q.dimension
+        and _LIST_JOINER.match(text[previous[0].end : q.start])
+    ):
         return previous[1]
     before = text[max(floor, q.start - 12) : q.start]
     decrease, level = _sign_patterns()
@@ -98,7 +102,9 @@ def _unit(q: Quantity, sentence: Sentence, ctx: DocContext) -> str:
     return q.unit
 
 
-def extract(text: str, *, doc_id: str, published: date | None = None, region: str | None = None) -> list[Record]:
+def extract(
+    text: str, *, doc_id: str, published: date | None = None, region: str | None = None
+) -> list[Record]:
     """Every KPI record in `text` (a raw document as crawled), in text order.
 
     `published` is the reference for relative periods (今年, 去年); when None it is detected in the
@@ -121,7 +127,14 @@ def extract(text: str, *, doc_id: str, published: date | None = None, region: st
 
 
 def _record(
-    t: str, sentence: Sentence, q: Quantity, ctx: DocContext, lay: Layout, doc_id: str, negative: bool, indicator: str | None
+    t: str,
+    sentence: Sentence,
+    q: Quantity,
+    ctx: DocContext,
+    lay: Layout,
+    doc_id: str,
+    negative: bool,
+    indicator: str | None,
 ) -> Record:
     pub = lay.date_before(sentence.start) or ctx.published
     if ctx.published and pub and pub < ctx.published:
@@ -134,7 +147,11 @@ def _record(
     unit = _unit(q, sentence, ctx)
     lookup = _indicator_id_lookup()
     offset = q.start - sentence.start
-    indicator_id = lookup(indicator, unit=unit, sentence=sentence.text, mention_start_in_sentence=offset) if lookup else None
+    indicator_id = (
+        lookup(indicator, unit=unit, sentence=sentence.text, mention_start_in_sentence=offset)
+        if lookup
+        else None
+    )
     value = -q.value if negative else q.value
     return Record(
         record_id=make_record_id(doc_id, q.start, q.end),

@@ -34,7 +34,9 @@ def build_patterns(v: Vocabulary) -> Patterns:
     inner = alternation(v.inner_comparators)
     units = alternation(s for s, u in v.units.items() if not u.prefix)
     prefix_units = alternation(s for s, u in v.units.items() if u.prefix)
-    starts = "".join(sorted({w[0] for w in list(v.prefix_comparators) + [s for s, u in v.units.items() if u.prefix]}))
+    starts = "".join(
+        sorted({w[0] for w in list(v.prefix_comparators) + [s for s, u in v.units.items() if u.prefix]})
+    )
     quantity = rf"""
         (?=[\d零〇一二两三四五六七八九十百千万亿{re.escape(starts)}])  # fast skip of positions that cannot start one
         (?:(?P<pre>{prefix})[ \t]*)?
@@ -57,7 +59,9 @@ def build_patterns(v: Vocabulary) -> Patterns:
     verbs = alternation(rank_vocab["verbs"])
     first = alternation(rank_vocab["first"])
     followers = alternation(rank_vocab["ordinal_followers"])
-    rank_starts = "".join(sorted({w[0] for w in rank_vocab["verbs"] + rank_vocab["scopes"] + rank_vocab["first"]}))
+    rank_starts = "".join(
+        sorted({w[0] for w in rank_vocab["verbs"] + rank_vocab["scopes"] + rank_vocab["first"]})
+    )
     rank = rf"""
         (?=[{re.escape(rank_starts)}])
         (?:(?P<verb>{verbs})(?:第)?[ \t]*(?P<vnum>\d+)[ \t]*(?P<vunit>位|名)(?P<vsuf>{suffix})?)

@@ -28,7 +28,9 @@ _NOISE = re.compile(
   | (?P<drop_tag><[a-zA-Z/!][^<>\n]{0,1000}>)                       # any other tag, <http://…>
   | (?P<entity>&(?:[a-zA-Z]{2,8}|\#\d{2,6}|\#x[0-9a-fA-F]{2,5});)   # HTML entities
   | (?P<drop_zw>[\u200b-\u200f\u2060\ufeff\u00ad]+)                 # zero-width characters
-  | (?P<drop_pinyin>(?<=[\u4e00-\u9fff])[(（][""" + _PINYIN_LETTERS + r"""]{1,7}[)）])  # 經(jīng)
+  | (?P<drop_pinyin>(?<=[\u4e00-\u9fff])[(（]["""
+    + _PINYIN_LETTERS
+    + r"""]{1,7}[)）])  # 經(jīng)
   | (?P<newline_cr>\r\n?))
     """,
     re.VERBOSE | re.DOTALL,
@@ -95,5 +97,7 @@ def normalise(raw: str) -> NormalisedText:
     text = _FULL_WIDTH.sub(_narrow, "".join(parts))
     simplified = to_simplified(text)
     if len(simplified) != len(text):  # OpenCC changed a length (rare phrase): convert line by line
-        simplified = "\n".join(line if len(s := to_simplified(line)) != len(line) else s for line in text.split("\n"))
+        simplified = "\n".join(
+            line if len(s := to_simplified(line)) != len(line) else s for line in text.split("\n")
+        )
     return NormalisedText(simplified, raw, out_anchor, in_anchor)

@@ -122,7 +122,11 @@ def drop_qualifiers(quantities: list[Quantity], text: str) -> list[Quantity]:
     out = []
     for i, q in enumerate(quantities):
         nxt = quantities[i + 1] if i + 1 < len(quantities) else None
-        if nxt is not None and nxt.dimension in ("count", "person") and q.dimension not in ("count", "person"):
+        if (
+            nxt is not None
+            and nxt.dimension in ("count", "person")
+            and q.dimension not in ("count", "person")
+        ):
             between = text[q.end : nxt.start]
             if between and gap.match(between) and not any(b in between for b in breakers):
                 continue

@@ -3,12 +3,12 @@ unit, counter and dimension, comparator, and the sign of a change rate."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-from functools import cache
 from decimal import Decimal
+from functools import cache
 
 from kpi.adapters.numerals import NumberError, magnitude, parse_arabic, parse_number
-import re
 from kpi.vocabulary import Unit, Vocabulary, load
 
 _TEN = Decimal(10)
