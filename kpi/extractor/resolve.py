@@ -50,12 +50,12 @@ def _comparator(v: Vocabulary, g: dict[str, str | None]) -> str:
 
 def _value(g: dict[str, str | None]) -> tuple[Decimal, Decimal | None, bool, bool]:
     """(value, value_max, chinese, has_magnitude) before the unit's scale is applied."""
-    if g.get("pnum"):
-        return parse_number(g["pnum"]), None, not g["pnum"][0].isdigit(), False  # type: ignore[index]
-    if g.get("bare"):
-        return magnitude(g["bare"]), None, True, True  # type: ignore[arg-type]
-    if g.get("cnum"):
-        return parse_number(g["cnum"]), None, True, any(c in "万亿" for c in g["cnum"])  # type: ignore[arg-type]
+    if pnum := g.get("pnum"):
+        return parse_number(pnum), None, not pnum[0].isdigit(), False
+    if bare := g.get("bare"):
+        return magnitude(bare), None, True, True
+    if cnum := g.get("cnum"):
+        return parse_number(cnum), None, True, any(c in "万亿" for c in cnum)
     mag = g.get("mag") or ""
     value = parse_arabic(g["num"]) * magnitude(mag)  # type: ignore[arg-type]
     if g.get("num2"):
