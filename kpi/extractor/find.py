@@ -34,9 +34,8 @@ def build_patterns(v: Vocabulary) -> Patterns:
     inner = alternation(v.inner_comparators)
     units = alternation(s for s, u in v.units.items() if not u.prefix)
     prefix_units = alternation(s for s, u in v.units.items() if u.prefix)
-    starts = "".join(
-        sorted({w[0] for w in list(v.prefix_comparators) + [s for s, u in v.units.items() if u.prefix]})
-    )
+    bounding = [w for w, c in v.prefix_comparators.items() if c != "="]  # plain verbs stay out of mentions
+    starts = "".join(sorted({w[0] for w in bounding + [s for s, u in v.units.items() if u.prefix]}))
     quantity = rf"""
         (?=[\d零〇一二两三四五六七八九十百千万亿{re.escape(starts)}])  # fast skip of positions that cannot start one
         (?:(?P<pre>{prefix})[ \t]*)?
