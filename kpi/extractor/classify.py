@@ -15,7 +15,8 @@ from kpi.extractor.context import DocContext
 from kpi.extractor.segment import Sentence
 from kpi.vocabulary import alternation, load
 
-_CLAUSE_BREAK = re.compile(r"[,，:：;；]")
+_CLAUSE_MARKS = ",，:：;；"
+_CLAUSE_BREAK = re.compile(f"[{_CLAUSE_MARKS}]")
 STRONG, WEAK, ALL = "strong", "weak", "all"
 
 
@@ -68,7 +69,7 @@ def classify(
         return "actual"
     mode, _ = ctx.section_at(sentence.start)
     before = text[sentence.start : start]
-    clause_start = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
+    clause_start = 1 + max(map(before.rfind, _CLAUSE_MARKS))
     clause = before[clause_start:]
     if mode != "none":
         kind = last_cue(clause, in_section=True)
