@@ -39,15 +39,12 @@ class Vocabulary:
     suffix_comparators: dict[str, str]
     inner_comparators: dict[str, str]
     target_cues: tuple[str, ...]
-    actual_cues: tuple[str, ...]
     decrease_words: tuple[str, ...]
     level_words: tuple[str, ...]
-    change_words: tuple[str, ...]
     relative_years: dict[str, int]
     baseline_before: tuple[str, ...]
     baseline_after: tuple[str, ...]
     plans: dict[str, int]
-    span_words: tuple[str, ...]
     review_sections: tuple[str, ...]
     plan_sections: tuple[str, ...]
     bulletin_words: tuple[str, ...]
@@ -139,15 +136,12 @@ def load() -> Vocabulary:
         suffix_comparators=_comparators(comp["suffix"], "suffix"),
         inner_comparators=_comparators(comp["inner"], "inner"),
         target_cues=tuple(cues["kind"]["target"]),
-        actual_cues=tuple(cues["kind"]["actual"]),
         decrease_words=tuple(cues["decrease"]["words"]),
         level_words=tuple(cues["level"]["words"]),
-        change_words=tuple(cues["change"]["words"]),
         relative_years={k: int(v) for k, v in periods["relative"].items()},
         baseline_before=tuple(periods["baseline"]["before_year"]),
         baseline_after=tuple(periods["baseline"]["after_year"]),
         plans={k: int(v) for k, v in periods["plans"].items()},
-        span_words=tuple(periods["span"]["words"]),
         review_sections=tuple(periods["section"]["review"]),
         plan_sections=tuple(periods["section"]["plan"]),
         bulletin_words=tuple(periods["bulletin"]["title_words"]),

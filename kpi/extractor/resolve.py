@@ -9,7 +9,7 @@ from decimal import Decimal
 from functools import cache
 
 from kpi.adapters.numerals import NumberError, magnitude, parse_arabic, parse_number
-from kpi.vocabulary import Unit, Vocabulary, load
+from kpi.vocabulary import Vocabulary, load
 
 _TEN = Decimal(10)
 
@@ -29,10 +29,6 @@ class Quantity:
     chinese: bool  # written in Chinese numerals
     has_magnitude: bool
     local_currency: bool  # a bare 元 whose currency depends on the region
-
-
-def _unit(v: Vocabulary, surface: str) -> Unit:
-    return v.units[surface]
 
 
 def _comparator(v: Vocabulary, g: dict[str, str | None]) -> str:
@@ -73,7 +69,7 @@ def resolve(m: re.Match[str]) -> Quantity | None:
     v = load()
     g = m.groupdict()
     surface = g.get("unit") or g.get("punit") or g.get("cheng") or ""
-    unit = _unit(v, surface)
+    unit = v.units[surface]
     try:
         value, high, chinese, has_mag = _value(g)
     except (NumberError, ArithmeticError):

@@ -96,12 +96,11 @@ def _mojibake() -> re.Pattern[str]:
             continue
         if 0xB0 <= b[0] <= 0xD7:
             common.append(cp)
-    ranges, lo, prev = [], 0x4E00, 0x4E00 - 1
+    ranges, prev = [], 0x4E00 - 1
     for cp in common + [0xA000]:
         if cp != prev + 1 and prev + 1 <= cp - 1:
             ranges.append(f"\\u{prev + 1:04x}-\\u{cp - 1:04x}" if cp - 1 > prev + 1 else f"\\u{prev + 1:04x}")
         prev = cp
-    del lo
     body = "".join(ranges) + r"?\ufffd\u00c0-\u024f\ue000-\uf8ff"
     rare, other = f"[{body}]", f"[^{body}\n]"  # disjoint classes: the match cannot backtrack
     return re.compile(rf"{rare}(?:{other}{{0,2}}{rare}){{2,}}")
