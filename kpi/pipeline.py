@@ -36,7 +36,7 @@ from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, DeadLetter, Document, InputErr
 from kpi.io.writers import ParquetSink, write_json_atomic
 from kpi.record import DEAD_LETTER_REASONS, DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, Record
 
-__all__ = ["Summary", "load_validator", "run_extract"]
+__all__ = ["Summary", "finish_run", "load_validator", "run_extract"]
 
 log = logging.getLogger("kpi.pipeline")
 
@@ -143,9 +143,17 @@ def run_extract(
         }
         for records, dead in _chunks(items, extract, max(1, chunk_docs), summary, progress):
             _write_chunk(records, dead, sinks, validator, summary)
+    return finish_run(out, summary, started)
+
+
+def finish_run(out: Path, summary: Summary, started: float, paths: Any = None) -> Summary:
+    """Close a run: time it, write summary.json and datapackage.json (`paths`: the tables' files)."""
     summary.seconds = time.perf_counter() - started
     write_json_atomic(out / "summary.json", summary.to_json())
-    write_datapackage(out)
+    if paths is None:
+        write_datapackage(out)
+    else:
+        write_datapackage(out, paths)
     log.info(
         "%d documents in, %d records, %d quarantined",
         summary.documents_in,

@@ -30,10 +30,9 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kpi.io.datapackage import write_datapackage
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, DeadLetter, Document, InputError, Item, iter_inputs
-from kpi.io.writers import ParquetSink, write_json_atomic
-from kpi.pipeline import VALIDATION_ERROR, Summary
+from kpi.io.writers import ParquetSink
+from kpi.pipeline import VALIDATION_ERROR, Summary, finish_run
 from kpi.record import DEAD_LETTER_SCHEMA
 from kpi.spark.extract import DOCUMENT_SCHEMA, extract_records, quarantine_struct
 from kpi.spark.session import DEFAULT_MASTER, spark_session
@@ -212,16 +211,7 @@ def run_spark_extract(
         shutil.rmtree(work, ignore_errors=True)
     summary.records = _rows(out / "records")
     summary.quarantined = _rows(out / "quarantine")
-    summary.seconds = time.perf_counter() - started
-    write_json_atomic(out / "summary.json", summary.to_json())
-    write_datapackage(out, {name: _parts(out, name) for name in TABLES})
-    log.info(
-        "%d documents in, %d records, %d quarantined",
-        summary.documents_in,
-        summary.records,
-        summary.quarantined,
-    )
-    return summary
+    return finish_run(out, summary, started, {name: _parts(out, name) for name in TABLES})
 
 
 def _replace_folder(new: Path, target: Path) -> None:
