@@ -59,6 +59,8 @@ class Summary:
     quarantined: int = 0
     seconds: float = 0.0
     chars: int = 0
+    decoded_with_replacement: int = 0  # documents with U+FFFD for undecodable bytes
+    replaced_bytes: int = 0
     dead_letters_by_reason: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(DEAD_LETTER_REASONS, 0)
     )
@@ -81,6 +83,9 @@ class Summary:
         if isinstance(item, Document):
             self.documents_processed += 1
             self.chars += len(item.text)
+            if item.replaced_bytes:
+                self.decoded_with_replacement += 1
+                self.replaced_bytes += item.replaced_bytes
         else:
             self.dead_letters += 1
             self.dead_letters_by_reason[item.reason_code] = (
@@ -97,6 +102,8 @@ class Summary:
             "seconds": round(self.seconds, 3),
             "chars_per_second": self.chars_per_second,
             "dead_letters_by_reason": dict(self.dead_letters_by_reason),
+            "decoded_with_replacement": self.decoded_with_replacement,
+            "replaced_bytes": self.replaced_bytes,
             "table_failures": list(self.table_failures),
             "validation_errors": list(self.validation_errors),
         }

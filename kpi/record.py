@@ -121,6 +121,7 @@ DEAD_LETTER_REASONS: tuple[str, ...] = (
     "missing_text",
     "bad_published",
     "unreadable",
+    "duplicate_id",  # an id seen before in the run: the detail names the first source
     "timeout",  # extraction ran past the per-document budget (--doc-timeout)
     "extract_error",  # the extractor raised on the document, or the worker process extracting it died
 )
