@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import polars as pl
 import pyarrow as pa
@@ -51,6 +51,17 @@ _TABLES = {"records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA, "dead_lett
 @dataclass(slots=True)
 class Summary:
     """Counts of one run; `to_json` is summary.json. documents_in = documents_processed + dead_letters."""
+
+    COUNTS: ClassVar[tuple[str, ...]] = (  # the counters a stream adds up over its batches
+        "documents_in",
+        "documents_processed",
+        "dead_letters",
+        "records",
+        "quarantined",
+        "chars",
+        "decoded_with_replacement",
+        "replaced_bytes",
+    )
 
     documents_in: int = 0
     documents_processed: int = 0

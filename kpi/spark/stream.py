@@ -314,7 +314,7 @@ def totals(out: Path) -> Summary:
     total = Summary()
     for path in sorted((out / "_checkpoint" / "kpi" / "batches").glob("*.json")):
         state = json.loads(path.read_text(encoding="utf-8"))
-        for key in ("documents_in", "documents_processed", "dead_letters", "records", "quarantined", "chars"):
+        for key in Summary.COUNTS:
             setattr(total, key, getattr(total, key) + int(state.get(key, 0)))
         total.seconds += float(state.get("seconds", 0.0))
         for reason, n in state.get("dead_letters_by_reason", {}).items():

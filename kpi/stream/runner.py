@@ -97,7 +97,7 @@ def run_stream(
 
 def merge(into: Summary, batch: Summary) -> None:
     """Add a batch's counts to a running total."""
-    for name in ("documents_in", "documents_processed", "dead_letters", "records", "quarantined", "chars"):
+    for name in Summary.COUNTS:
         setattr(into, name, getattr(into, name) + getattr(batch, name))
     into.seconds += batch.seconds
     for reason, n in batch.dead_letters_by_reason.items():
