@@ -52,6 +52,7 @@ class Record:
     comparator: str
     kind: str
     period_year: int | None
+    period_start: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,7 +83,8 @@ _FIELDS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
     ("dimension", pa.string(), False, "dimension of the unit (closed set)"),
     ("comparator", pa.string(), False, "one of = >= > <= < ~ between"),
     ("kind", pa.string(), False, "target or actual"),
-    ("period_year", pa.int32(), True, "the year the quantity belongs to"),
+    ("period_year", pa.int32(), True, "the year the quantity belongs to (the last, for a span of years)"),
+    ("period_start", pa.int32(), True, "first year of the period the figure covers (= period_year for one year)"),
 )
 
 COLUMNS: tuple[str, ...] = tuple(f[0] for f in _FIELDS)

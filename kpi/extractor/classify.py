@@ -1,17 +1,18 @@
-"""Stage 5 — target or actual, from the cue words nearest the quantity, then the document's structure.
+"""Target or actual from the cue words nearest a quantity, for text outside a report's structure (news,
+feeds, pages): `kpi.extractor.interpret` calls it where the document model has no paragraph mode.
 
 Evidence, strongest first: a strong cue before the quantity in its clause; a weak cue there (完成,
 建议: ambiguous words that only speak for their own clause); a strong cue earlier in the sentence; a
 comparison word (同比, 比上年) in the clause or a cue right after the quantity; a strong cue earlier in
-the paragraph. Inside a review or a plan only the clause's strong cues override the section (a plan
-sets targets, a review and a bulletin report results). Last, the period against the publication date."""
+the paragraph. Last, the period against the publication date."""
 
 from __future__ import annotations
 
 import re
 from functools import cache
 
-from kpi.extractor.context import DocContext
+from datetime import date
+
 from kpi.extractor.segment import Sentence
 from kpi.vocabulary import alternation, load
 
@@ -61,19 +62,17 @@ def _clause_end(text: str, start: int, stop: int) -> int:
     return m.start() if m else stop
 
 
+def clause_of(before: str) -> str:
+    """The clause a quantity stands in: the text after the last clause mark before it."""
+    return before[1 + max(map(before.rfind, _CLAUSE_MARKS)) :]
+
+
 def classify(
-    text: str, sentence: Sentence, start: int, end: int, ctx: DocContext, period_year: int | None
+    text: str, sentence: Sentence, start: int, end: int, published: date | None, period_year: int | None
 ) -> str:
-    """'target' or 'actual' for the quantity at text[start:end]."""
-    if ctx.bulletin_year is not None:
-        return "actual"
-    mode, _ = ctx.section_at(sentence.start)
+    """'target' or 'actual' for the quantity at text[start:end], from its cue words."""
     before = text[sentence.start : start]
-    clause_start = 1 + max(map(before.rfind, _CLAUSE_MARKS))
-    clause = before[clause_start:]
-    if mode != "none":
-        kind = last_cue(clause, in_section=True)
-        return kind or ("target" if mode == "plan" else "actual")
+    clause = clause_of(before)
     kind = (
         last_cue(clause)
         or last_cue(clause, WEAK)
@@ -82,13 +81,12 @@ def classify(
         or _first_cue(text[end : _clause_end(text, end, sentence.end)])
         or last_cue(text[sentence.line_start : sentence.start])
     )
-    return kind or _by_period(before, ctx, period_year)
+    return kind or _by_period(before, published, period_year)
 
 
-def _by_period(before: str, ctx: DocContext, period_year: int | None) -> str:
-    """No cue and no section: a later year is planned; so is the current year early in the year,
-    unless the sentence reports a part of it (1-2月, 一季度, 以来)."""
-    published = ctx.published
+def _by_period(before: str, published: date | None, period_year: int | None) -> str:
+    """No cue: a later year is planned; so is the current year early in the year, unless the sentence
+    reports a part of it (1-2月, 一季度, 以来)."""
     if period_year is None or published is None:
         return "actual"
     if period_year > published.year:

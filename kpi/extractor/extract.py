@@ -1,7 +1,7 @@
 """`extract(text, doc_id=…, published=…)` (exposed as `kpi.extract`): the extractor's one entry point.
 
-normalise → layout → find → resolve → reject → classify → period → records. Each stage is a module of
-`kpi.extractor`; this one only wires them together."""
+normalise → layout → document model → find → resolve → reject → interpret (kind and period) → records.
+Each stage is a module of `kpi.extractor`; this one only wires them together."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from dataclasses import replace
 from datetime import date
 from functools import cache
 
-from kpi.extractor.classify import classify
-from kpi.extractor.context import DocContext, document_context
+from kpi.extractor.document import DocumentModel, document_model
 from kpi.extractor.find import find_fixed, find_implicit, find_quantities, find_ranks
 from kpi.extractor.indicator import indicator_phrase
 from kpi.extractor.normalise import normalise
-from kpi.extractor.period import baseline_year, is_baseline, period_year
+from kpi.extractor.interpret import interpret
 from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, keep
 from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_implicit, resolve_rank, share_unit
 from kpi.extractor.segment import Layout, Sentence, layout
 from kpi.record import Record, make_record_id
+from kpi.taxonomy import local_currency
 from kpi.vocabulary import alternation, load
 
 _SIGNED = ("percent", "pp")
@@ -32,11 +32,6 @@ def _sign_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     decrease = re.compile(f"(?:{alternation(v.decrease_words)})[了为达是\\s]*$")
     level = re.compile(f"(?:{alternation(v.level_words)})[了\\s]*$")
     return decrease, level
-
-
-@cache
-def _local_currencies() -> dict[str, str]:
-    return dict(load().raw["units"].get("local_currency", {}))
 
 
 @cache
@@ -93,10 +88,10 @@ def _is_decrease(q: Quantity, text: str, floor: int, previous: tuple[Quantity, b
     return bool(decrease.search(before)) and not level.search(before)
 
 
-def _unit(q: Quantity, sentence: Sentence, ctx: DocContext) -> str:
+def _unit(q: Quantity, sentence: Sentence, ctx: DocumentModel) -> str:
     if not q.local_currency or ctx.region is None:
         return q.unit
-    local = _local_currencies().get(ctx.region)
+    local = local_currency(ctx.region)
     if local and "人民币" not in sentence.text:
         return local
     return q.unit
@@ -112,7 +107,7 @@ def extract(
     norm = normalise(text)
     t = norm.text
     lay = layout(t)
-    ctx = document_context(t, lay, published, region)
+    ctx = document_model(t, text, lay, published, region)
     records: list[Record] = []
     for start, quantities in _quantities(t, lay).items():
         sentence = lay.sentence_at(start)
@@ -130,7 +125,7 @@ def _record(
     t: str,
     sentence: Sentence,
     q: Quantity,
-    ctx: DocContext,
+    ctx: DocumentModel,
     lay: Layout,
     doc_id: str,
     negative: bool,
@@ -139,11 +134,7 @@ def _record(
     pub = lay.date_before(sentence.start) or ctx.published
     if ctx.published and pub and pub < ctx.published:
         pub = ctx.published
-    if is_baseline(t, q.start, q.end):  # 从10.23年提高到10.8年: the first is where things stood
-        year, kind = baseline_year(t, q.start), "actual"
-    else:
-        year = period_year(t, sentence, q.start, ctx, pub)
-        kind = classify(t, sentence, q.start, q.end, ctx, year)
+    meaning = interpret(t, sentence, q.start, q.end, ctx, pub)
     unit = _unit(q, sentence, ctx)
     lookup = _indicator_id_lookup()
     offset = q.start - sentence.start
@@ -170,6 +161,7 @@ def _record(
         counter=q.counter if q.dimension in ("count", "person") else None,
         dimension=q.dimension,
         comparator=q.comparator,
-        kind=kind,
-        period_year=year,
+        kind=meaning.kind,
+        period_year=meaning.period_year,
+        period_start=meaning.period_start,
     )

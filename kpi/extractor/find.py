@@ -10,9 +10,25 @@ from functools import cache
 
 from kpi.vocabulary import Vocabulary, alternation, load
 
-_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.(?!(?:19|20)\d\d年)\d+)?"  # not 4.2024年 (item 4, a year)
-_CN = r"[零〇一二两三四五六七八九十百千万亿]*[一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*(?:点[零〇一二三四五六七八九]+)?"
-_MAG = r"[十百千万亿]*"
+# Every repetition is bounded (no real number is longer than a few dozen characters) and no two
+# quantifiers can share a character, so a match attempt costs O(1) at each position and a scan is linear
+# in the text, whatever it holds (issue 11: a run of 2,000 digits took a minute). A digit run longer than
+# _DIGITS is no number; the `(?<!\d)` guards skip the inside of a run, where a match could never succeed
+# when one at the run's start did not (every continuation of a number starts with a non-digit).
+_DIGITS, _DECIMALS, _GROUPS = 20, 12, 6
+_INT = rf"(?<!\d)\d{{1,{_DIGITS}}}+"  # possessive: a shorter prefix is followed by a digit, which nothing takes
+_FRACTION = rf"\.(?!(?:19|20)\d\d年)\d{{1,{_DECIMALS}}}+"  # not 4.2024年 (item 4, a year)
+_ARABIC = rf"\d{{1,3}}(?:,\d{{3}}){{1,{_GROUPS}}}(?:\.\d{{1,{_DECIMALS}}}+)?|{_INT}(?:{_FRACTION})?"
+_CN_REQUIRED = "一二两三四五六七八九十"
+_CN_CHARS = "零〇一二两三四五六七八九十百千万亿"
+# The run before the first required numeral holds none (so the split is unique); the numeral does not
+# start inside a run of numerals (any end reachable from inside is reachable from the run's start).
+_CN = (
+    rf"(?<![{_CN_CHARS}])[零〇百千万亿]{{0,4}}[{_CN_REQUIRED}][{_CN_CHARS}]{{0,30}}"
+    rf"(?:点[零〇一二三四五六七八九]{{1,{_DECIMALS}}})?"
+)
+_MAG = r"[十百千万亿]{0,4}"
+_SPACE = r"[ \t]{0,8}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +54,20 @@ def build_patterns(v: Vocabulary) -> Patterns:
     starts = "".join(sorted({w[0] for w in bounding + [s for s, u in v.units.items() if u.prefix]}))
     quantity = rf"""
         (?=[\d零〇一二两三四五六七八九十百千万亿{re.escape(starts)}])  # fast skip of positions that cannot start one
-        (?:(?P<pre>{prefix})[ \t]*)?
+        (?:(?P<pre>{prefix}){_SPACE})?
         (?:
             (?P<punit>{prefix_units})(?P<pnum>{_ARABIC}|{_CN})         # 百分之五
           | (?:
                 (?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>{_MAG})     # 3.9亿, 1300多, 6600多万
-                (?:(?P<num2>\d+(?:\.\d+)?)(?P<mag2>[十百千万]+))?       # 8亿2000万
+                (?:(?<!\d)(?P<num2>\d{{1,{_DIGITS}}}+(?:\.\d{{1,{_DECIMALS}}}+)?)(?P<mag2>[十百千万]{{1,4}}))?  # 8亿2000万
                 (?P<inner_after>{inner})?                                # 2.4万余
-                (?:(?P<lo_unit>{units})?(?P<sep>[-—–~～至到])(?P<hi>{_ARABIC})(?P<hi_mag>{_MAG})(?(lo_unit)(?=[ \t]*(?P=lo_unit))))?
+                (?:(?P<lo_unit>{units})?(?P<sep>[-—–~～至到])(?P<hi>{_ARABIC})(?P<hi_mag>{_MAG})(?(lo_unit)(?={_SPACE}(?P=lo_unit))))?
               | (?P<cnum>{_CN})(?P<cinner>{inner})?                      # 三百, 一千多
               | (?(pre)(?P<bare>[百千万亿]{{1,3}})|(?!))                 # 超千亿元: a bare magnitude after a comparator
             )
-            [ \t]*(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}))  # 4成7, or the unit
+            {_SPACE}(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}))  # 4成7, or the unit
         )
-        (?:[ \t]*(?P<suf>{suffix}))?
+        (?:{_SPACE}(?P<suf>{suffix}))?
     """
     rank_vocab = v.raw["cues"]["rank"]
     scopes = alternation(rank_vocab["scopes"])
@@ -63,17 +79,17 @@ def build_patterns(v: Vocabulary) -> Patterns:
     )
     rank = rf"""
         (?=[{re.escape(rank_starts)}])
-        (?:(?P<verb>{verbs})(?:第)?[ \t]*(?P<vnum>\d+)[ \t]*(?P<vunit>位|名)(?P<vsuf>{suffix})?)
-      | (?:(?P<scope>{scopes})第(?P<snum>\d+|[一二三四五六七八九十]+)(?!{followers}|\d))
+        (?:(?P<verb>{verbs})(?:第)?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>位|名)(?P<vsuf>{suffix})?)
+      | (?:(?P<scope>{scopes})第(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}}+)(?!{followers}|\d))
       | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """
     fixed = alternation(v.raw["units"].get("fixed", {}))
     implicit = rf"""
         (?=[\d{re.escape(starts)}])
-        (?:(?P<pre>{prefix})[ \t]*)?
-        (?<![\d.,])(?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>[万亿]+)(?P<inner_after>{inner})?
-        (?![ \t]*(?:{units}|[十百千万亿\d.]))                          # no unit follows
-        (?:[ \t]*(?P<suf>{suffix}))?
+        (?:(?P<pre>{prefix}){_SPACE})?
+        (?<![\d.,])(?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>[万亿]{{1,4}})(?P<inner_after>{inner})?
+        (?!{_SPACE}(?:{units}|[十百千万亿\d.]))                          # no unit follows
+        (?:{_SPACE}(?P<suf>{suffix}))?
     """
     return Patterns(
         implicit=re.compile(implicit, re.VERBOSE),

@@ -1,7 +1,7 @@
-"""Stage 6 — the year a quantity belongs to: an explicit year before it in its sentence (not a
-comparison base such as 比2018年), a relative word (今年, 明年, 去年) or a plan name (十四五 → 2025), an
-explicit year earlier in its paragraph, else the section's reference year (the year a review covers, the
-publication year) — never today's date."""
+"""The year words of a sentence: an explicit year before a quantity (not a comparison base such as
+比2018年 or 较“十三五”), a relative word (今年, 明年, 去年) or a plan name (十四五 → 2025), else a year
+that opens an earlier sentence of the paragraph. `kpi.extractor.interpret` falls back on the section's
+year — never on today's date."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import re
 from datetime import date
 from functools import cache
 
-from kpi.extractor.context import DocContext
 from kpi.extractor.segment import Sentence
 from kpi.vocabulary import alternation, load
 
@@ -32,6 +31,7 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(
         rf"(?=[{starts}])"  # fast skip of positions that cannot start a year word
         rf"(?:(?P<base>(?:{baseline}){_YEAR_SPAN.replace('year', 'byear')}(?:\d{{1,2}}月(?:\d{{1,2}}日)?)?(?:末|底|初)?(?:{after})?)"
+        rf"|(?P<planbase>(?:{baseline})[“\"]?(?:{alternation(v.plans)})[”\"]?)"  # 较“十三五”时期: a base
         rf"|(?P<explicit>{_YEAR_SPAN}(?:\d{{1,2}}(?:-\d{{1,2}})?月(?:\d{{1,2}}日)?)?(?!{after}))"
         rf"|(?P<relative>{alternation(v.relative_years)})"
         rf"|(?P<plan>{alternation(v.plans)})(?![”\"]?(?:规划|重大|专项|项目)))"  # “十四五”规划重大工程 is a name
@@ -70,16 +70,20 @@ def _topic_year(paragraph_before: str) -> int | None:
     return found
 
 
-def period_year(text: str, sentence: Sentence, start: int, ctx: DocContext, pub: date | None) -> int | None:
-    _, ref = ctx.section_at(sentence.start)
-    if ctx.bulletin_year is None and pub is not None and ref is None:
-        ref = pub.year
+def sentence_year(text: str, sentence: Sentence, start: int, pub: date | None, ref: int | None) -> int | None:
+    """The year the words of the sentence before `start` (or a topic year of its paragraph) name; None
+    when they name none. `ref` is what 今年/全年 mean in the section."""
     year = _year_in(text[sentence.start : start], pub, ref)
     if year is None:
         before = text[sentence.line_start : sentence.start]
         continues = sentence.text.startswith(tuple(load().raw["periods"]["carry"]["continuation"]))
         year = _year_in(before, pub, None) if continues else _topic_year(before)
-    return year if year is not None else ref
+    return year
+
+
+def names_plan(text: str) -> bool:
+    """Whether `text` names a five-year plan that is not a comparison base."""
+    return any(m.group("plan") for m in _pattern().finditer(text))
 
 
 @cache

@@ -1,0 +1,88 @@
+"""Kind and period, decided in one place: from the mode of the quantity's paragraph (the document
+model) and its clause's own words.
+
+- A base value (从10.23年提高到…) is where things stood: `actual`, of its stated year.
+- In a paragraph with a mode, the mode gives the kind and the year; a clause's own words still win:
+  去年/已/截至 in a plan paragraph report a result, a named earlier year is a result too; a target
+  word with a later year in a review paragraph sets a target. Estimates in a review (预计) are results.
+- Elsewhere (news, feeds, pages) the cue words decide (`classify`), the period falls back on the
+  publication year.
+- A figure over several years (年均, 累计, 五年) of a plan period starts in the plan's first year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+
+from kpi.extractor.classify import classify, clause_of
+from kpi.extractor.document import DocumentModel, Section
+from kpi.extractor.period import baseline_year, is_baseline, names_plan, sentence_year
+from kpi.extractor.segment import Sentence
+from kpi.extractor.structure import NONE
+from kpi.extractor.structure_vocab import structure
+from kpi.vocabulary import alternation, load
+
+_PLAN_YEARS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    kind: str
+    period_year: int | None
+    period_start: int | None
+
+
+@cache
+def _words() -> tuple[object, object, object]:
+    import re
+
+    s = structure()
+    return (
+        re.compile(alternation(s.override_actual)),
+        re.compile(alternation(s.override_target)),
+        re.compile(alternation(s.spans)),
+    )
+
+
+def _mode_kind(section: Section, clause: str, year: int | None, pub: date | None) -> str:
+    actual_words, target_words, _ = _words()
+    if section.kind == "actual":
+        later = year is not None and section.year is not None and year > section.year
+        return "target" if later and target_words.search(clause) else "actual"  # type: ignore[attr-defined]
+    if actual_words.search(clause):  # type: ignore[attr-defined]
+        return "actual"
+    return "actual" if year is not None and pub is not None and year < pub.year else "target"
+
+
+def _start(year: int | None, section: Section, before: str, from_plan: bool) -> int | None:
+    """The first year of the period: the plan's first for a span of a plan period, else `year`."""
+    if year is None:
+        return None
+    if not _words()[2].search(before):  # type: ignore[attr-defined]
+        return year
+    if from_plan and year in load().plans.values():
+        return year - _PLAN_YEARS + 1
+    if section.start is not None and section.year == year:
+        return section.start
+    return year
+
+
+def interpret(
+    text: str, sentence: Sentence, start: int, end: int, doc: DocumentModel, pub: date | None
+) -> Meaning:
+    """Kind, period_year and period_start of the quantity at text[start:end]."""
+    if is_baseline(text, start, end):  # 从10.23年提高到10.8年: the first is where things stood
+        year = baseline_year(text, start)
+        return Meaning("actual", year, year)
+    section = doc.section_at(sentence.start)
+    before = text[sentence.start : start]
+    clause = clause_of(before)
+    named = sentence_year(text, sentence, start, pub, section.year)
+    fallback = section.year if section.mode != NONE else (pub.year if pub else None)
+    year = named if named is not None else fallback
+    if section.mode == NONE:
+        kind = classify(text, sentence, start, end, doc.published, year)
+    else:
+        kind = _mode_kind(section, clause, named, pub)
+    return Meaning(kind, year, _start(year, section, before, names_plan(before)))

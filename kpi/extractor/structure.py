@@ -1,0 +1,119 @@
+"""What each paragraph of a document does: review of a year, review of a plan period, goals of a plan
+period, targets of a year, tasks of a year — decoded over the whole paragraph sequence.
+
+Every paragraph's evidence (its heading words, the years and plans it names, the aspect of its verbs:
+done 建成/新增/实现 against planned 力争/确保/要) scores each mode; the report's order (reviews before
+plans, goals before the year's targets) scores each change of mode; Viterbi finds the best sequence.
+So an excerpt cut below its heading reads as the whole report does, and one stray heading word cannot
+flip a section. The evidence is vocabulary (`vocab/structure.toml`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from kpi.extractor.structure_vocab import ModeSpec, Structure, structure
+from kpi.vocabulary import alternation, load
+
+NONE = "none"
+_YEAR = re.compile(r"((?:19|20)\d{2})年")
+_YEAR_BASE = ("比", "较", "于", "同", "与", "自", "从", "由")  # 比2024年, 快于2024年: a base, not a topic
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    s = structure()
+    out = {f"words:{m.name}": re.compile(alternation(m.words)) for m in s.modes}
+    out["aspect"] = re.compile(alternation([*s.done, *s.planned]))
+    out["plans"] = re.compile(alternation(load().plans))
+    return out
+
+
+def is_work_report(text: str) -> bool:
+    """Whether the document is a work report or an excerpt of one (its signals reach the threshold)."""
+    s = structure()
+    return sum(w for signal, w in s.work_report_signals.items() if signal in text) >= s.genre_threshold
+
+
+def _capped(count: int, weight: float, cap: float) -> float:
+    return min(count * weight, cap)
+
+
+def _plan_modes(name: str, pub_year: int | None) -> str | None:
+    """The plan that has ended is reviewed; the one to come sets goals; the current one says nothing."""
+    end = load().plans[name]
+    if pub_year is None or end == pub_year:
+        return None
+    return "review_plan" if end < pub_year else "goals_plan"
+
+
+def _year_mode(year: int, pub_year: int) -> tuple[str, ...]:
+    if year == pub_year - 1:
+        return ("review_year",)
+    if year == pub_year:
+        return ("targets_year", "tasks_year")
+    if year > pub_year:
+        return ("goals_plan",)
+    return ("review_plan",)
+
+
+def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
+    """The evidence of one paragraph for each mode (0 where it says nothing)."""
+    s, p = structure(), _patterns()
+    sc = s.scoring
+    score = {m.name: m.bias for m in s.modes}
+    opener = paragraph[: sc.heading_chars]
+    for m in s.modes:
+        if any(h in opener for h in m.headings):
+            score[m.name] += sc.heading_weight
+        score[m.name] += _capped(len(p[f"words:{m.name}"].findall(paragraph)), sc.word_weight, sc.word_cap)
+    for match in p["plans"].finditer(paragraph):
+        mode = _plan_modes(match.group(0), pub_year)
+        if mode:
+            score[mode] += sc.plan_heading_weight if match.start() < sc.heading_chars else sc.plan_word_weight
+    if pub_year is not None:
+        years: dict[str, int] = {}
+        for match in _YEAR.finditer(paragraph):
+            if paragraph[max(0, match.start() - 2) : match.start()].endswith(_YEAR_BASE):
+                continue
+            for mode in _year_mode(int(match.group(1)), pub_year):
+                years[mode] = years.get(mode, 0) + 1
+        for mode, n in years.items():
+            score[mode] += _capped(n, sc.year_weight, sc.year_cap)
+    aspect = sum(s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in p["aspect"].findall(paragraph))
+    aspect = max(-sc.aspect_cap, min(sc.aspect_cap, aspect * sc.aspect_weight))
+    for m in s.modes:
+        score[m.name] += aspect if m.kind == "actual" else -aspect
+    return score
+
+
+def plan_periods_open(pub_year: int | None) -> bool:
+    """A report reviews a plan period and sets the next one's goals only the year after a plan ended."""
+    return pub_year is None or (pub_year - 1) in load().plans.values()
+
+
+def decode(paragraphs: Sequence[str], pub_year: int | None) -> list[str]:
+    """The most likely mode of each paragraph (Viterbi over emissions and the report's order)."""
+    s = structure()
+    open_ = plan_periods_open(pub_year)
+    modes: tuple[ModeSpec, ...] = tuple(m for m in s.modes if open_ or not m.plan_period)
+    if not paragraphs:
+        return []
+    scores = [emissions(p, pub_year) for p in paragraphs]
+    best = [scores[0][m.name] for m in modes]
+    back: list[list[int]] = []
+    for em in scores[1:]:
+        step, ptr = [], []
+        for b in modes:
+            cand = [best[i] + s.transitions.cost(a, b) for i, a in enumerate(modes)]
+            k = max(range(len(modes)), key=cand.__getitem__)
+            step.append(cand[k] + em[b.name])
+            ptr.append(k)
+        best, back = step, back + [ptr]
+    k = max(range(len(modes)), key=best.__getitem__)
+    path = [k]
+    for ptr in reversed(back):
+        k = ptr[k]
+        path.append(k)
+    return [modes[i].name for i in reversed(path)]
