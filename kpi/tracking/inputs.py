@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kpi.record import polars_schema
-from kpi.tracking.prepare import NEEDED, OPTIONAL
+from kpi.tracking.prepare import NEEDED, OPTIONAL, prepare
 from kpi.tracking.schema import TRACKING_SCHEMA
 
 _NOT_RECORDS = ("dead_letter", "_checkpoint", "tracking")  # names of files and folders a folder scan skips
@@ -91,31 +92,71 @@ def read_records(files: Iterable[Path]) -> pl.DataFrame:
 
 
 def read_documents(path: Path) -> pl.DataFrame:
-    """Which reports exist: `published` and `region` of a JSONL, CSV or Parquet file of documents."""
+    """The reports: `doc_id` (from `id` or `doc_id`, when given), `published` and `region` of a JSONL,
+    CSV or Parquet file of documents, such as `kpi extract`'s input or its `--manifest`."""
     if not path.is_file():
         raise TrackInputError(f"{path}: no such file")
     try:
-        if path.suffix == ".parquet":
-            frame = pl.read_parquet(path)
-        elif path.suffix == ".csv":
-            frame = pl.read_csv(path, infer_schema=False)
-        else:
-            lines = path.read_text(encoding="utf-8").splitlines()
-            rows = [json.loads(line) for line in lines if line.strip()]
-            frame = pl.DataFrame(
-                [{k: r.get(k) for k in ("published", "region")} for r in rows],
-                schema={"published": pl.String, "region": pl.String},
-            )
+        frame = _read_table(path)
     except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
         raise TrackInputError(f"{path}: cannot read documents ({exc})") from exc
+    if "doc_id" not in frame.columns and "id" in frame.columns:
+        frame = frame.rename({"id": "doc_id"})
     missing = [c for c in ("published", "region") if c not in frame.columns]
     if missing:
         raise TrackInputError(f"{path}: documents lack the column(s) {', '.join(missing)}")
     published = pl.col("published")
     as_date = published.str.to_date(strict=False) if frame.schema["published"] == pl.String else published
+    ids = [pl.col("doc_id").cast(pl.String)] if "doc_id" in frame.columns else []
     return frame.select(
-        as_date.cast(pl.Date, strict=False).alias("published"), pl.col("region").cast(pl.String)
+        *ids, as_date.cast(pl.Date, strict=False).alias("published"), pl.col("region").cast(pl.String)
     )
+
+
+def _read_table(path: Path) -> pl.DataFrame:
+    if path.suffix == ".parquet":
+        return pl.read_parquet(path)
+    if path.suffix == ".csv":
+        return pl.read_csv(path, infer_schema=False)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for r in rows:
+        r["doc_id"] = r.get("doc_id", r.get("id"))
+    keys = ("doc_id", "published", "region")
+    return pl.DataFrame(
+        [{k: None if r.get(k) is None else str(r[k]) for k in keys} for r in rows],
+        schema=dict.fromkeys(keys, pl.String),
+    )
+
+
+def fill_from_documents(records: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.DataFrame, Counter[str]]:
+    """Records whose `region` or `published` is null take their document's (matched on doc_id), and how
+    many of each were filled. Values the records have are kept."""
+    filled: Counter[str] = Counter()
+    if "doc_id" not in documents.columns or records.is_empty():
+        return records, filled
+    known = documents.filter(pl.col("doc_id").is_not_null()).unique("doc_id", keep="first")
+    columns = []
+    for column in ("region", "published"):
+        given = dict(known.filter(pl.col(column).is_not_null()).select("doc_id", column).iter_rows())
+        looked_up = pl.col("doc_id").replace_strict(given, default=None, return_dtype=records.schema[column])
+        fill = pl.col(column).is_null() & looked_up.is_not_null()
+        filled[column] = int(records.select(fill.sum()).item())
+        columns.append(pl.coalesce(column, looked_up).alias(column))
+    return records.with_columns(columns), filled
+
+
+def keying_gaps(records: pl.DataFrame) -> Counter[str]:
+    """How many records the tracker cannot key by (region, indicator_id, period_year), and why: counts
+    of `not_keyed` and of each missing part (`region`, `period_year`, `indicator_id`; a record may lack
+    several), read as the tracker reads them (indicator ids from the sentence, regions canonical)."""
+    rows = prepare(records)
+    lacks = {c: pl.col(c).is_null() for c in ("region", "period_year", "indicator_id")}
+    counts = rows.select(
+        pl.any_horizontal(*lacks.values()).sum().alias("not_keyed"),
+        *(e.sum().alias(c) for c, e in lacks.items()),
+        pl.len().alias("records"),
+    )
+    return Counter({k: int(v) for k, v in counts.row(0, named=True).items()})
 
 
 def _lineage() -> dict[bytes, bytes]:

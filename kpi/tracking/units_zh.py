@@ -1,0 +1,101 @@
+"""Values as a Chinese reader writes them: 616亿斤, 64.1万人, 5.5%, 7140万亩 — never 6.16e10 or `jin`.
+
+>>> say(616e8, "jin"), say(641000, "person"), say(5.5, "percent"), say(1.1e8, "mu")
+('616亿斤', '64.1万人', '5.5%', '1.1亿亩')
+>>> say(9e11, "CNY"), say(-2.5, "percent"), say(0.9, "pp"), say(18000, "count", counter="家")
+('9000亿元', '-2.5%', '0.9个百分点', '1.8万家')
+>>> scale_for([616e8, 620e8], "jin")
+Scale(divisor=100000000, label='亿斤')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import NamedTuple
+
+WORDS: dict[str, str] = {
+    "percent": "%",
+    "pp": "个百分点",
+    "person": "人",
+    "person_time": "人次",
+    "count": "个",
+    "jin": "斤",
+    "mu": "亩",
+    "t": "吨",
+    "ha": "公顷",
+    "km": "公里",
+    "km2": "平方公里",
+    "m": "米",
+    "m2": "平方米",
+    "m3": "立方米",
+    "kW": "千瓦",
+    "kWh": "千瓦时",
+    "TEU": "标准箱",
+    "tce": "吨标准煤",
+    "ug/m3": "微克/立方米",
+    "times": "倍",
+    "rank": "位",
+    "year": "年",
+    "month": "个月",
+    "day": "天",
+    "hour": "小时",
+    "CNY": "元",
+    "USD": "美元",
+    "EUR": "欧元",
+    "HKD": "港元",
+    "MOP": "澳门元",
+    "JPY": "日元",
+    "GBP": "英镑",
+    "TWD": "新台币",
+    "AUD": "澳元",
+    "KRW": "韩元",
+}
+# Units written with 万/亿 in front when large; the others (%, 个百分点, 倍, 微克/立方米, 年 …) never are.
+_MAGNIFIED = frozenset(WORDS) - {"percent", "pp", "times", "rank", "ug/m3", "year", "month", "day", "hour"}
+_MAGNITUDES = ((10**12, "万亿"), (10**8, "亿"), (10**4, "万"))
+_COUNTER = re.compile(r"\d[\d.,]*\s*(?:万亿|亿|万|千|百)?\s*([\u4e00-\u9fff])")
+_NOT_COUNTERS = frozenset("以左上内多余至到")
+
+
+class Scale(NamedTuple):
+    """Divide values by `divisor`, then write `label` after them (an axis of 亿斤)."""
+
+    divisor: int
+    label: str
+
+
+def word(unit: str, counter: str | None = None) -> str:
+    """The unit in words: 斤 for `jin`, the measure word (家, 项) for a `count` when known."""
+    if unit == "count" and counter:
+        return counter
+    return WORDS.get(unit, unit)
+
+
+def counter_of(mention: str | None) -> str | None:
+    """The measure word after the number of a count as written: 家 in 突破1.8万家."""
+    found = _COUNTER.search(mention or "")
+    return found.group(1) if found and found.group(1) not in _NOT_COUNTERS else None
+
+
+def scale_for(values: Iterable[float | None], unit: str, counter: str | None = None) -> Scale:
+    """The magnitude that writes the largest of `values` with at most four digits before the point."""
+    top = max((abs(v) for v in values if v is not None), default=0.0)
+    if unit in _MAGNIFIED:
+        for divisor, prefix in _MAGNITUDES:
+            if top >= divisor:
+                return Scale(divisor, prefix + word(unit, counter))
+    return Scale(1, word(unit, counter))
+
+
+def plain(number: float, digits: int = 4) -> str:
+    """A number without exponent or float noise: 871.6, 0.9, -2.5, 1300."""
+    text = format(Decimal(repr(round(number, digits))).normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def say(value: float, unit: str, *, counter: str | None = None) -> str:
+    """One value in words, its own magnitude chosen: 616亿斤, 5.5%."""
+    divisor, label = scale_for([value], unit, counter)
+    return f"{plain(value / divisor)}{label}"
