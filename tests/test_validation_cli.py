@@ -132,18 +132,55 @@ def test_missing_column_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     assert file["exit_code"] == 2 and "missing column `unit` (string)" in file["schema_problems"]
 
 
-def test_type_drift_is_reported_as_a_table_failure(tmp_path: Path) -> None:
+def with_column(table: pa.Table, name: str, values: Any) -> pa.Table:
+    """`table` with column `name` replaced by `values` (an Arrow array of any type)."""
+    return table.set_column(table.schema.get_field_index(name), pa.field(name, values.type), values)
+
+
+@pytest.mark.parametrize(
+    ("column", "to", "held", "wanted"),
+    [
+        ("value", pa.string(), "text (string)", "numbers with a fraction (float64)"),
+        ("published", pa.string(), "text (string)", "dates (date32)"),
+        ("period_year", pa.int64(), "whole numbers (int64)", "whole numbers (int32)"),
+        ("span_start", pa.float64(), "numbers with a fraction (float64)", "whole numbers (int64)"),
+    ],
+    ids=["value-strings", "published-strings", "int64-year", "float-offsets"],
+)
+def test_foreign_column_types_exit_2_naming_column_and_types(
+    tmp_path: Path, column: str, to: pa.DataType, held: str, wanted: str
+) -> None:
     path = tmp_path / "records.parquet"
     table = good_table()
-    table = table.set_column(
-        17, pa.field("period_year", pa.int64()), pc.cast(table["period_year"], pa.int64())
-    )
-    pq.write_table(table, path)
+    pq.write_table(with_column(table, column, pc.cast(table[column], to)), path)
     result = run(path)
-    assert result.exit_code == 1
+    assert result.exit_code == 2, result.output
     (file,) = payload(result)["files"]
-    assert file["table_failures"] == ["schema"]
-    assert file["schema_problems"] == ["column `period_year` is int64, expected int32"]
+    assert "passed" not in file and file["exit_code"] == 2
+    message = (
+        f"column `{column}` holds {held} where SCHEMA.md §1 wants {wanted}: convert it before validating"
+    )
+    assert file["errors"] == [message]
+    assert message in result.stderr and "polars" not in result.stderr.lower()
+    assert "Traceback" not in result.output
+
+
+def test_empty_file_validates_with_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "records.parquet"
+    pq.write_table(good_table().slice(0, 0), path)
+    result = run(path)
+    assert result.exit_code == 0, result.output
+    (file,) = payload(result)["files"]
+    assert (file["rows"], file["passed"], file["failed"]) == (0, 0, 0)
+    assert file["notes"] == ["the file has no rows: there was nothing to check but its columns"]
+    assert "note: the file has no rows" in result.stderr
+
+
+def test_empty_file_of_the_wrong_types_still_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "records.parquet"
+    table = good_table().slice(0, 0)
+    pq.write_table(with_column(table, "value", pc.cast(table["value"], pa.string())), path)
+    assert run(path).exit_code == 2
 
 
 def test_quarantine_file_is_judged_afresh(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ class FileResult:
     table_failures: list[str] = field(default_factory=list)
     schema_problems: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v not in (None, [], {}) or k == "failures"}
@@ -152,8 +153,7 @@ def _validate_file(path: Path, suite_path: Path, examples: int) -> tuple[FileRes
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from kpi.validation import SchemaError, check_schema, validate_records
-    from kpi.validation.schema import missing_columns
+    from kpi.validation import SchemaError, validate_records
 
     result = FileResult(str(path))
     try:
@@ -165,16 +165,10 @@ def _validate_file(path: Path, suite_path: Path, examples: int) -> tuple[FileRes
     if QUARANTINE_COLUMN in table.column_names:
         table = table.drop_columns([QUARANTINE_COLUMN])
     result.rows = table.num_rows
-    missing = missing_columns(table)
-    if missing:
-        result.exit_code = 2
-        result.schema_problems = check_schema(table)
-        result.errors.append(
-            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
-            "not a records file of SCHEMA.md §1"
-        )
+    if not _usable_schema(table, result):
         return result, None
-    result.schema_problems = check_schema(table)
+    if table.num_rows == 0:
+        result.notes.append("the file has no rows: there was nothing to check but its columns")
     try:
         outcome = validate_records(pl.from_arrow(table), suite_path=suite_path)  # type: ignore[arg-type]
     except SchemaError as exc:
@@ -187,6 +181,25 @@ def _validate_file(path: Path, suite_path: Path, examples: int) -> tuple[FileRes
     result.errors = list(outcome.errors)
     result.exit_code = 2 if outcome.errors else 1 if (outcome.table_failures or result.failed) else 0
     return result, outcome
+
+
+def _usable_schema(table: Any, result: FileResult) -> bool:
+    """Whether the table has every contract column with the contract's type; otherwise the result
+    says which columns are missing or of another type (exit code 2) and the rows are not judged."""
+    from kpi.validation import check_schema
+    from kpi.validation.schema import missing_columns, type_mismatches
+
+    result.schema_problems = check_schema(table)
+    missing = missing_columns(table)
+    if missing:
+        result.errors.append(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+            "not a records file of SCHEMA.md §1"
+        )
+    result.errors += [f"{problem}: convert it before validating" for problem in type_mismatches(table)]
+    if result.errors:
+        result.exit_code = 2
+    return not result.errors
 
 
 def _failures(quarantine: Any, examples: int) -> dict[str, dict[str, Any]]:
@@ -225,5 +238,7 @@ def _account(results: list[FileResult], report: str | None) -> None:
             click.echo(f"  schema: {problem}", err=True)
         for error in r.errors:
             click.echo(f"  error: {error}", err=True)
+        for note in r.notes:
+            click.echo(f"  note: {note}", err=True)
     if report:
         click.echo(f"Data Docs: {report}", err=True)

@@ -46,6 +46,63 @@ def missing_columns(table_or_df: Any, *, schema: pa.Schema = RECORD_SCHEMA) -> l
     return [name for name in schema.names if name not in have]
 
 
+def type_mismatches(table_or_df: Any, *, schema: pa.Schema = RECORD_SCHEMA) -> list[str]:
+    """One sentence per contract column whose type differs from `schema`'s, in kpi's words: the
+    column, the type it has and the type expected, each with a plain description.
+
+    >>> for problem in type_mismatches(pa.schema([("value", pa.string()), ("published", pa.int64())])):
+    ...     print(problem)
+    column `published` holds whole numbers (int64) where SCHEMA.md §1 wants dates (date32)
+    column `value` holds text (string) where SCHEMA.md §1 wants numbers with a fraction (float64)
+    """
+    actual = arrow_schema_of(table_or_df)
+    problems = []
+    for field in schema:
+        index = actual.get_field_index(field.name)
+        if index < 0:
+            continue  # missing (or duplicated) columns are check_schema's and missing_columns' business
+        got = actual.field(index).type
+        if _normalise(got) != _normalise(field.type):
+            problems.append(
+                f"column `{field.name}` holds {_describe(got)} ({type_name(got)}) "
+                f"where SCHEMA.md §1 wants {_describe(field.type)} ({type_name(field.type)})"
+            )
+    return problems
+
+
+_NAMES = {"double": "float64", "float": "float32", "halffloat": "float16", "date32[day]": "date32"}
+
+
+def type_name(t: pa.DataType) -> str:
+    """The type as SCHEMA.md writes it (`float64`, `date32`, `list<string>`)."""
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return f"list<{type_name(t.value_type)}>"
+    return _NAMES.get(str(t), str(t))
+
+
+def _describe(t: pa.DataType) -> str:
+    """What values of an Arrow type are, in words."""
+    checks = (
+        (pa.types.is_null, "only nulls"),
+        (pa.types.is_boolean, "true/false values"),
+        (pa.types.is_integer, "whole numbers"),
+        (pa.types.is_floating, "numbers with a fraction"),
+        (pa.types.is_decimal, "decimal numbers"),
+        (pa.types.is_date, "dates"),
+        (pa.types.is_timestamp, "date-times"),
+        (lambda x: _normalise(x) == pa.string(), "text"),
+        (lambda x: pa.types.is_binary(x) or pa.types.is_large_binary(x), "bytes"),
+        (pa.types.is_dictionary, "categories"),
+    )
+    for check, words in checks:
+        if check(t):
+            return words
+    normal = _normalise(t)
+    if pa.types.is_list(normal):
+        return f"lists of {_describe(normal.value_type)}"
+    return "values of another kind"
+
+
 def check_schema(table_or_df: Any, *, schema: pa.Schema = RECORD_SCHEMA) -> list[str]:
     """Problems of the input's columns against `schema` (default: the record schema); [] when fine.
 
@@ -63,7 +120,7 @@ def check_schema(table_or_df: Any, *, schema: pa.Schema = RECORD_SCHEMA) -> list
     have = set(actual.names)
     for field in schema:
         if field.name not in have:
-            problems.append(f"missing column `{field.name}` ({field.type})")
+            problems.append(f"missing column `{field.name}` ({type_name(field.type)})")
     for name in actual.names:
         if name not in schema.names:
             problems.append(f"unexpected column `{name}`")
@@ -73,7 +130,9 @@ def check_schema(table_or_df: Any, *, schema: pa.Schema = RECORD_SCHEMA) -> list
         if field.name in have and not dupes:
             got = actual.field(field.name).type
             if _normalise(got) != _normalise(field.type):
-                problems.append(f"column `{field.name}` is {got}, expected {field.type}")
+                problems.append(
+                    f"column `{field.name}` is {type_name(got)}, expected {type_name(field.type)}"
+                )
     if not problems and list(actual.names) != list(schema.names):
         problems.append(f"columns out of order: expected {', '.join(schema.names)}")
     return problems
