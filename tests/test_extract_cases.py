@@ -105,6 +105,11 @@ def _field_problems(e: dict[str, Any], r: Record) -> list[str]:
         for name in ("comparator", "kind", "period_year")
         if not _accepts(e[name], getattr(r, name))
     ]
+    for name in ("period_start", "region", "published"):  # checked where the case states them
+        got = getattr(r, name)
+        got = got.isoformat() if isinstance(got, date) else got
+        if name in e and not _accepts(e[name], got):
+            problems.append(f"{e['mention']}: {name} is {got!r}, expected {e[name]!r}")
     if r.value_max != e.get("value_max"):
         problems.append(f"{e['mention']}: value_max is {r.value_max!r}, expected {e.get('value_max')!r}")
     if "counter" in e and r.counter != e["counter"]:

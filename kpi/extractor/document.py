@@ -11,7 +11,7 @@ from datetime import date
 
 from kpi.extractor.region import detect_region
 from kpi.extractor.segment import Layout
-from kpi.extractor.structure import NONE, decode, is_work_report
+from kpi.extractor.structure import NONE, decode, heading_modes, is_work_report
 from kpi.extractor.structure_vocab import structure
 from kpi.taxonomy import normalise_region
 from kpi.vocabulary import load
@@ -90,7 +90,9 @@ def section_for(mode: str, published: date | None) -> Section:
     return Section(mode, spec.kind if spec else None, last, first)
 
 
-def _paragraph_sections(layout: Layout, published: date | None) -> tuple[tuple[int, ...], tuple[Section, ...]]:
+def _paragraph_sections(
+    layout: Layout, published: date | None, report: bool
+) -> tuple[tuple[int, ...], tuple[Section, ...]]:
     starts, paragraphs = [], []
     text = layout.text
     ends = layout.line_starts[1:] + [len(text) + 1]
@@ -99,7 +101,7 @@ def _paragraph_sections(layout: Layout, published: date | None) -> tuple[tuple[i
         if paragraph:
             starts.append(start)
             paragraphs.append(paragraph)
-    modes = decode(paragraphs, published.year if published else None)
+    modes = decode(paragraphs, published.year if published else None) if report else heading_modes(paragraphs)
     cache: dict[str, Section] = {}
     sections = tuple(cache.setdefault(m, section_for(m, published)) for m in modes)
     return tuple(starts), sections
@@ -115,9 +117,8 @@ def document_model(
     if bulletin is not None:
         section = Section("review_year", "actual", bulletin, bulletin)
         return DocumentModel(published, region, "bulletin", bulletin, (0,), (section,))
-    if is_work_report(text):
-        offsets, sections = _paragraph_sections(layout, published)
-        if offsets:
-            return DocumentModel(published, region, "work_report", None, offsets, sections)
-    none = section_for(NONE, published)
-    return DocumentModel(published, region, "other", None, (0,), (none,))
+    report = is_work_report(text)
+    offsets, sections = _paragraph_sections(layout, published, report)
+    if not offsets:
+        offsets, sections = (0,), (section_for(NONE, published),)
+    return DocumentModel(published, region, "work_report" if report else "other", None, offsets, sections)

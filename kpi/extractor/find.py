@@ -10,25 +10,46 @@ from functools import cache
 
 from kpi.vocabulary import Vocabulary, alternation, load
 
-# Every repetition is bounded (no real number is longer than a few dozen characters) and no two
-# quantifiers can share a character, so a match attempt costs O(1) at each position and a scan is linear
-# in the text, whatever it holds (issue 11: a run of 2,000 digits took a minute). A digit run longer than
-# _DIGITS is no number; the `(?<!\d)` guards skip the inside of a run, where a match could never succeed
-# when one at the run's start did not (every continuation of a number starts with a non-digit).
-_DIGITS, _DECIMALS, _GROUPS = 20, 12, 6
-_INT = rf"(?<!\d)\d{{1,{_DIGITS}}}+"  # possessive: a shorter prefix is followed by a digit, which nothing takes
-_FRACTION = rf"\.(?!(?:19|20)\d\d年)\d{{1,{_DECIMALS}}}+"  # not 4.2024年 (item 4, a year)
-_ARABIC = rf"\d{{1,3}}(?:,\d{{3}}){{1,{_GROUPS}}}(?:\.\d{{1,{_DECIMALS}}}+)?|{_INT}(?:{_FRACTION})?"
+# Linear time by construction (issue 11: a run of 2,000 digits took a minute, cubic in the run). Every
+# repetition is bounded (a real number is at most a few dozen characters) and no two quantifiers can
+# take the same character, so a match attempt at one position costs O(1) whatever the text holds:
+# - digit runs are possessive: a shorter prefix is followed by a digit, and nothing after a number starts
+#   with one (so the number `8亿2000万`'s second part may not start right after a digit either);
+# - a Chinese numeral is split at its first 一…十 (the run before it holds none), so the split is unique;
+# - a number does not start inside a run of its characters: every end reachable from inside the run is
+#   reachable from the run's start, which finditer tried first, unless an earlier match ended inside
+#   the run, which only a unit or suffix ending in such a character (μg/m3) does: after those, it may.
+_DIGITS, _DECIMALS, _GROUPS, _CN_LEN = 20, 12, 6, 30
 _CN_REQUIRED = "一二两三四五六七八九十"
 _CN_CHARS = "零〇一二两三四五六七八九十百千万亿"
-# The run before the first required numeral holds none (so the split is unique); the numeral does not
-# start inside a run of numerals (any end reachable from inside is reachable from the run's start).
-_CN = (
-    rf"(?<![{_CN_CHARS}])[零〇百千万亿]{{0,4}}[{_CN_REQUIRED}][{_CN_CHARS}]{{0,30}}"
-    rf"(?:点[零〇一二三四五六七八九]{{1,{_DECIMALS}}})?"
-)
+_FRACTION = rf"\.(?!(?:19|20)\d\d年)\d{{1,{_DECIMALS}}}+"  # not 4.2024年 (item 4, a year)
 _MAG = r"[十百千万亿]{0,4}"
-_SPACE = r"[ \t]{0,8}"
+# A number may also start right after a thousands group (百分之0,378|0位): where the comma form ends.
+_AFTER_GROUP = r"|(?<=,\d{3})"
+_SPACE = r"[ \t]*+"  # possessive: what follows (a number, unit, suffix, 成) never starts with a blank
+
+
+def _run_start(run: str, enders: list[str], also: str = "") -> str:
+    """A guard: not inside a run of characters matching `run`, unless right after one of the words that
+    end a match (or after `also`)."""
+    after = "".join(f"|(?<={re.escape(w)})" for w in sorted(enders) if re.fullmatch(run, w[-1]))
+    return f"(?:(?<!{run}){after}{also})"
+
+
+def _arabic(enders: list[str]) -> str:
+    """1,821.5 or 12 or 3.9: a bounded, possessive run of digits."""
+    integer = _run_start(r"\d", enders, _AFTER_GROUP) + rf"\d{{1,{_DIGITS}}}+"
+    grouped = rf"\d{{1,3}}+(?:,\d{{3}}){{1,{_GROUPS}}}+(?:\.\d{{1,{_DECIMALS}}}+)?"  # nothing after starts with ,
+    return rf"{grouped}|{integer}(?:{_FRACTION})?"
+
+
+def _chinese(enders: list[str]) -> str:
+    """三百, 一百二十五, 零点五: a bounded run of numerals holding at least one of 一…十."""
+    lead = "".join(c for c in _CN_CHARS if c not in _CN_REQUIRED)
+    return (
+        rf"{_run_start(f'[{_CN_CHARS}]', enders)}[{lead}]{{0,4}}[{_CN_REQUIRED}][{_CN_CHARS}]{{0,{_CN_LEN}}}"
+        rf"(?:点[零〇一二三四五六七八九]{{1,{_DECIMALS}}})?"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +73,8 @@ def build_patterns(v: Vocabulary) -> Patterns:
     prefix_units = alternation(s for s, u in v.units.items() if u.prefix)
     bounding = [w for w, c in v.prefix_comparators.items() if c != "="]  # plain verbs stay out of mentions
     starts = "".join(sorted({w[0] for w in bounding + [s for s, u in v.units.items() if u.prefix]}))
+    enders = [s for s, u in v.units.items() if not u.prefix] + list(v.suffix_comparators)
+    _ARABIC, _CN = _arabic(enders), _chinese(enders)  # noqa: N806
     quantity = rf"""
         (?=[\d零〇一二两三四五六七八九十百千万亿{re.escape(starts)}])  # fast skip of positions that cannot start one
         (?:(?P<pre>{prefix}){_SPACE})?
@@ -59,7 +82,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
             (?P<punit>{prefix_units})(?P<pnum>{_ARABIC}|{_CN})         # 百分之五
           | (?:
                 (?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>{_MAG})     # 3.9亿, 1300多, 6600多万
-                (?:(?<!\d)(?P<num2>\d{{1,{_DIGITS}}}+(?:\.\d{{1,{_DECIMALS}}}+)?)(?P<mag2>[十百千万]{{1,4}}))?  # 8亿2000万
+                (?:(?:(?<!\d){_AFTER_GROUP})(?P<num2>\d{{1,{_DIGITS}}}+(?:\.\d{{1,{_DECIMALS}}}+)?)(?P<mag2>[十百千万]{{1,4}}))?  # 8亿2000万
                 (?P<inner_after>{inner})?                                # 2.4万余
                 (?:(?P<lo_unit>{units})?(?P<sep>[-—–~～至到])(?P<hi>{_ARABIC})(?P<hi_mag>{_MAG})(?(lo_unit)(?={_SPACE}(?P=lo_unit))))?
               | (?P<cnum>{_CN})(?P<cinner>{inner})?                      # 三百, 一千多
@@ -80,7 +103,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
     rank = rf"""
         (?=[{re.escape(rank_starts)}])
         (?:(?P<verb>{verbs})(?:第)?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>位|名)(?P<vsuf>{suffix})?)
-      | (?:(?P<scope>{scopes})第(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}}+)(?!{followers}|\d))
+      | (?:(?P<scope>{scopes})第(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}})(?!{followers}|\d))
       | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """
     fixed = alternation(v.raw["units"].get("fixed", {}))

@@ -78,11 +78,12 @@ def interpret(
     section = doc.section_at(sentence.start)
     before = text[sentence.start : start]
     clause = clause_of(before)
-    named = sentence_year(text, sentence, start, pub, section.year)
+    clause_start = start - len(clause)
+    named = sentence_year(text, sentence, start, pub, section.year, clause_start if section.mode != NONE else None)
     fallback = section.year if section.mode != NONE else (pub.year if pub else None)
     year = named if named is not None else fallback
     if section.mode == NONE:
         kind = classify(text, sentence, start, end, doc.published, year)
     else:
         kind = _mode_kind(section, clause, named, pub)
-    return Meaning(kind, year, _start(year, section, before, names_plan(before)))
+    return Meaning(kind, year, _start(year, section, clause, names_plan(clause)))

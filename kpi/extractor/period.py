@@ -38,11 +38,13 @@ def _pattern() -> re.Pattern[str]:
     )
 
 
-def _year_in(text: str, pub: date | None, ref: int | None) -> int | None:
-    """The year named last in `text`, or None."""
+def _year_in(text: str, pub: date | None, ref: int | None, limit: int | None = None) -> int | None:
+    """The year named last in `text` (among words starting before `limit`), or None."""
     v = load()
     found, explicit_end = None, -1
     for m in _pattern().finditer(text):
+        if limit is not None and m.start() >= limit:
+            break
         if m.group("base") and m.end() >= len(text) - 1:  # 由2017年的76微克: the base is this quantity's year
             return _int_year(m.group("byear"))
         if m.group("explicit"):
@@ -70,10 +72,21 @@ def _topic_year(paragraph_before: str) -> int | None:
     return found
 
 
-def sentence_year(text: str, sentence: Sentence, start: int, pub: date | None, ref: int | None) -> int | None:
+_TOPIC_REACH = 12  # a year this close to the sentence's start is its topic (2024年，全省…)
+
+
+def sentence_year(
+    text: str, sentence: Sentence, start: int, pub: date | None, ref: int | None, clause_start: int | None = None
+) -> int | None:
     """The year the words of the sentence before `start` (or a topic year of its paragraph) name; None
-    when they name none. `ref` is what 今年/全年 mean in the section."""
-    year = _year_in(text[sentence.start : start], pub, ref)
+    when they name none. `ref` is what 今年/全年 mean in the section. With `clause_start`, a year of an
+    earlier clause counts only as the sentence's topic (综合考虑实现2035年远景目标，提出…年均增长5%: not 2035)."""
+    if clause_start is None:
+        year = _year_in(text[sentence.start : start], pub, ref)
+    else:
+        year = _year_in(text[clause_start:start], pub, ref)
+        if year is None:
+            year = _year_in(text[sentence.start : clause_start], pub, ref, limit=_TOPIC_REACH)
     if year is None:
         before = text[sentence.line_start : sentence.start]
         continues = sentence.text.startswith(tuple(load().raw["periods"]["carry"]["continuation"]))

@@ -88,6 +88,17 @@ def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
     return score
 
 
+def heading_modes(paragraphs: Sequence[str]) -> list[str]:
+    """Outside a report, only headings speak: each paragraph takes the mode of the last heading at or
+    before it (none before the first)."""
+    s, mode, out = structure(), NONE, []
+    for p in paragraphs:
+        opener = p[: s.scoring.heading_chars]
+        mode = next((m.name for m in s.modes if any(h in opener for h in m.headings)), mode)
+        out.append(mode)
+    return out
+
+
 def plan_periods_open(pub_year: int | None) -> bool:
     """A report reviews a plan period and sets the next one's goals only the year after a plan ended."""
     return pub_year is None or (pub_year - 1) in load().plans.values()

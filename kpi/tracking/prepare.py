@@ -48,7 +48,8 @@ def check_columns(
 
 
 def prepare(records: pl.DataFrame) -> pl.DataFrame:
-    """One row per record_id with canonical `region`, `pub_year`, filled `indicator_id` and `is_span`."""
+    """One row per record_id with canonical `region`, `pub_year`, filled `indicator_id` and `is_span`
+    (a figure over several years: period_start before period_year, or span words in its clause)."""
     check_columns(records)
     missing_optional = [
         pl.lit(None, dtype=t).alias(c) for c, t in OPTIONAL.items() if c not in records.columns
@@ -68,9 +69,15 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     ids, spans = _read_sentences(
         df.select("doc_id", "sentence", "mention", "span_start", "unit", "indicator", "indicator_id").rows()
     )
-    return df.with_columns(
+    df = df.with_columns(
         pl.Series("indicator_id", ids, dtype=pl.String), pl.Series("is_span", spans, dtype=pl.Boolean)
     )
+    if "period_start" in records.columns:  # the extractor's own reading of a span of years comes first
+        starts = records.unique("record_id", keep="first", maintain_order=True)["period_start"].cast(pl.Int32)
+        df = df.with_columns(
+            (pl.col("is_span") | (starts < pl.col("period_year")).fill_null(False)).alias("is_span")
+        )
+    return df
 
 
 def _read_sentences(rows: list[tuple[Any, ...]]) -> tuple[list[str | None], list[bool]]:

@@ -224,6 +224,13 @@ def _span_and_year_expectations(gxe: Any, custom: Any, doc: Any) -> list[Any]:
             max_value=PERIOD_YEAR_RANGE[1],
             **doc("period_year_plausible", f"period_year lies in {list(PERIOD_YEAR_RANGE)}"),
         ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="period_year",
+            column_B="period_start",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            **doc("period_start_not_after_year", "a period starts no later than it ends: period_start <= period_year"),
+        ),
         custom.ExpectYearOffsetToBeBetweenWhere(
             column_list=["period_year", "published", "kind"],
             value_set=["target"],
