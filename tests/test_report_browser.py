@@ -1,14 +1,18 @@
-"""report.html in a real headless browser (Debian's chromium): the charts and the table are there, the
-table sorts, and the page makes no network request.
+"""report.html in a real headless browser (Debian's chromium): the overview, the charts and the table
+are there, the table sorts and filters, the page makes no network request and fits its window, for one
+region and for 31 provinces.
 
 Network requests are read from Chromium's net log with every host name resolving to nothing: requests of
 the page carry its (file, so opaque: "null") origin as initiator, Chromium's own background requests
 "not an origin". A probe page that does load remote resources proves the check catches them.
-Skips when no chromium is installed (.ci/run installs it).
+Layout is measured in the page itself (a script appended to a copy writes the sizes into the DOM that
+`--dump-dom` prints). Browser tests skip when no chromium is installed (.ci/run installs it); the tests
+of the page's text run everywhere.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -16,6 +20,7 @@ import subprocess
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -24,7 +29,9 @@ from kpi.record import Record, make_record_id, records_to_arrow
 from kpi.tracking import build_tracking, write_report
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed (apt-get install chromium)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium installed (apt-get install chromium)"
+)
 
 FLAGS = [
     "--headless",
@@ -160,7 +167,9 @@ class _Census(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags[tag] = self.tags.get(tag, 0) + 1
         self.figures += tag == "figure" and ("class", "chart") in attrs
-        if tag == "tbody":
+        if tag == "table":
+            self._section = "table" if ("id", "tracking") in attrs else ""
+        if tag == "tbody" and self._section == "table":
             self._section = "body"
         if tag == "tr" and self._section == "body":
             self._cell = -1
@@ -172,6 +181,7 @@ class _Census(HTMLParser):
             self.years.append(data.strip())
 
 
+@needs_chromium
 def test_report_renders_offline_with_charts_and_table(tracking: pl.DataFrame, tmp_path: Path) -> None:
     page = write_report(tracking, tmp_path / "out" / "report.html")
     text = page.read_text(encoding="utf-8")
@@ -184,10 +194,11 @@ def test_report_renders_offline_with_charts_and_table(tracking: pl.DataFrame, tm
     census.feed(dom)
     groups = tracking.select("region", "indicator_id").unique().height
     assert census.figures == groups and census.tags.get("svg", 0) >= groups
-    assert census.tags.get("table") == 1 and len(census.years) == tracking.height
+    assert 'id="tracking"' in dom and len(census.years) == tracking.height
     assert 'id="summary"' in dom and "met" in dom
 
 
+@needs_chromium
 def test_network_check_catches_remote_resources(tmp_path: Path) -> None:
     """Positive control: a page that loads remote resources is caught by the same check."""
     probe = tmp_path / "probe.html"
@@ -203,6 +214,7 @@ def test_network_check_catches_remote_resources(tmp_path: Path) -> None:
     }
 
 
+@needs_chromium
 def test_table_sorts_by_a_clicked_header(tracking: pl.DataFrame, tmp_path: Path) -> None:
     page = write_report(tracking, tmp_path / "report.html")
     clicks = (
@@ -219,6 +231,7 @@ def test_table_sorts_by_a_clicked_header(tracking: pl.DataFrame, tmp_path: Path)
     assert census.years != sorted(census.years, key=int) and requests == []
 
 
+@needs_chromium
 def test_screenshot(tracking: pl.DataFrame, tmp_path: Path) -> None:
     page = write_report(tracking, tmp_path / "report.html")
     shot = tmp_path / "shot.png"
@@ -232,3 +245,233 @@ def test_screenshot(tracking: pl.DataFrame, tmp_path: Path) -> None:
     ]
     subprocess.run(cmd, capture_output=True, timeout=120, check=True)  # type: ignore[list-item]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
+
+
+# --- a whole country: 31 provinces -----------------------------------------------------------------
+
+_INDICATORS = (  # (indicator_id, unit, target, comparator words, comparator)
+    ("gdp_growth", "percent", 5.5, "左右", "~"),
+    ("urban_new_jobs", "person", 700000.0, "以上", ">="),
+    ("grain_output", "jin", 616e8, "左右", "~"),
+    ("grain_area", "mu", 7140e4, "以上", ">="),
+    ("cpi_growth", "percent", 2.0, "左右", "~"),
+    ("urban_surveyed_unemployment_rate", "percent", 5.5, "左右", "~"),
+    ("energy_intensity_change", "percent", -2.5, "左右", "~"),
+    ("foreign_trade", "CNY", 9000e8, "以上", ">="),
+    ("high_tech_enterprises", "count", 18000.0, "以上", ">="),
+    ("rd_intensity", "percent", 2.6, "", "="),
+    ("public_budget_revenue_growth", "percent", 3.0, "", "="),
+    ("retail_sales_growth", "percent", 5.0, "左右", "~"),
+    ("fixed_asset_investment_growth", "percent", 4.0, "", "="),
+    ("industrial_value_added_growth", "percent", 6.0, "左右", "~"),
+)
+_YEARS = (2025, 2026)
+
+
+def _provinces() -> list[str]:
+    from kpi.taxonomy import gazetteer
+
+    mainland = [r for r in gazetteer().regions if r.level == "province" and (r.code or "9") < "700000"]
+    return [r.name for r in mainland]
+
+
+def _side(kind: str, region: str, year: int, iid: str, value: float, unit: str, words: str) -> dict[str, Any]:
+    from kpi.tracking.units_zh import say
+
+    counter = "家" if unit == "count" else None
+    mention = say(value, unit, counter=counter) + words
+    doc = f"{region}-{year + (kind == 'actual')}"
+    rid = make_record_id(doc, hash((iid, kind)) % 10_000, 0)
+    lead = "今年经济社会发展的主要预期目标是：" if kind == "target" else "过去一年，"
+    sentence = f"{lead}地区生产总值增长5%左右，{iid}达到{mention}，城镇调查失业率5.5%左右，居民收入增长和经济增长同步。"
+    return {"record_id": rid, "doc_id": doc, "mention": mention, "sentence": sentence}
+
+
+def _country_row(
+    region: str, year: int, n: int, spec: tuple[str, str, float, str, str]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One tracking row (statuses cycle: met, missed, unclear, unclear with conflicts; pending in 2026)
+    and its target and result records."""
+    iid, unit, value, words, comparator = spec
+    status = "pending" if year == _YEARS[-1] else ("met", "missed", "unclear", "unclear", "met")[n % 5]
+    direction = (
+        "lower"
+        if iid in ("cpi_growth", "urban_surveyed_unemployment_rate", "energy_intensity_change")
+        else "higher"
+    )
+    good = 1 if direction == "higher" else -1
+    actual = {"met": value + good * abs(value) * 0.03, "missed": value - good * abs(value) * 0.2}.get(status)
+    conflicts = [value * 0.97, value * 1.04] if status == "unclear" and n % 5 == 3 else []
+    actual = conflicts[0] if conflicts else actual
+    target = _side("target", region, year, iid, value * (1 + n % 7 / 50), unit, words)
+    result = _side("actual", region, year, iid, actual, unit, "") if actual is not None else None
+    row = {
+        "region": region, "indicator_id": iid, "period_year": year, "direction": direction,
+        "target_value": value * (1 + n % 7 / 50), "target_value_max": None, "target_unit": unit,
+        "target_comparator": comparator, "target_record_id": target["record_id"],
+        "target_doc_id": target["doc_id"], "target_mention": target["mention"], "actual_value": actual,
+        "actual_record_id": result and result["record_id"], "actual_doc_id": result and result["doc_id"],
+        "actual_mention": result and result["mention"], "actual_conflicts": conflicts, "status": status,
+    }  # fmt: skip
+    return row, [target] + ([result] if result else [])
+
+
+def _country(regions: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A tracking table for `regions` × 14 indicators × 2 years, and the records it names (sentences)."""
+    from kpi.tracking import tracking_polars_schema
+
+    rows, records = [], []
+    for r, region in enumerate(regions):
+        for i, spec in enumerate(_INDICATORS[: 8 + r % 7]):  # provinces track 8 to 14 indicators
+            for year in _YEARS:
+                row, recs = _country_row(region, year, r + i, spec)
+                rows.append(row)
+                records += recs
+    return pl.DataFrame(rows, schema=tracking_polars_schema()), pl.DataFrame(records)
+
+
+@pytest.fixture(scope="module")
+def country(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:
+    tracking, records = _country(_provinces())
+    page = write_report(tracking, tmp_path_factory.mktemp("country") / "report.html", records=records)
+    return page, tracking
+
+
+@pytest.fixture(scope="module")
+def one_region(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pl.DataFrame]:
+    tracking, records = _country(["湖南省"])
+    page = write_report(tracking, tmp_path_factory.mktemp("one") / "report.html", records=records)
+    return page, tracking
+
+
+class _Links(HTMLParser):
+    """Ids, links and the text of the page's SVG charts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: dict[str, list[str]] = {}
+        self.svg_text: list[str] = []
+        self._where: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"] or "")
+        if a.get("class") in ("matrix", "index"):
+            self._where.append(a["class"] or "")
+        if tag == "svg":
+            self._where.append("svg")
+        if tag == "a" and (a.get("href") or "").startswith("#") and self._where:
+            self.hrefs.setdefault(self._where[-1], []).append((a["href"] or "")[1:])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("table", "ol", "svg") and self._where:
+            self._where.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._where and self._where[-1] == "svg" and data.strip():
+            self.svg_text.append(data.strip())
+
+
+def test_country_page_is_light_and_every_province_reachable(country: tuple[Path, pl.DataFrame]) -> None:
+    page, tracking = country
+    text = page.read_text(encoding="utf-8")
+    assert page.stat().st_size <= 2_000_000, f"{page.stat().st_size:,} bytes"
+    assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/", text, re.IGNORECASE)
+    assert re.search(
+        r'font-family: "Noto Sans CJK SC",.*"Source Han Sans SC",.*"PingFang SC",.*"Microsoft YaHei",', text
+    )
+    links = _Links()
+    links.feed(text)
+    regions = tracking["region"].unique().to_list()
+    assert len(regions) == 31 and len(set(links.hrefs["index"])) == 31  # the index: every province
+    assert set(links.hrefs["index"]) <= links.ids and set(links.hrefs["matrix"]) <= links.ids  # clicks land
+    assert text.count('<figure class="chart"') == tracking.select("region", "indicator_id").n_unique()
+    assert "<path d=" not in text and "glyph" not in text.lower()  # real text, no glyph outlines
+    for said in links.svg_text:  # tick labels, years, status words: no offset notation, no unit codes
+        assert not re.search(r"\de[+-]?\d|×10", said), said
+    for words in ("亿斤", "万人", "万亩", "亿元", "万家", "%"):
+        assert f'<span class="unit">{words}</span>' in text, words
+    assert '<text class="q"' in text  # unclear targets are marked
+    assert "今年经济社会发展的主要预期目标是" in text and "过去一年" in text  # both sentences
+
+
+def _measured(
+    page: Path, tmp: Path, width: int, actions: str = ""
+) -> tuple[dict[str, Any], str, list[dict[str, str]]]:
+    """Layout numbers of the page in a window `width` wide, after `actions` (script) ran."""
+    measure = """<script>
+    ACTIONS
+    const d = document.documentElement, vw = d.clientWidth;
+    const visible = [...document.querySelectorAll(".wrap[data-year]")].filter(w => !w.hidden);
+    const outside = [...document.body.querySelectorAll("*")].filter(e => !e.closest(".wrap, svg, script")
+      && e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > vw + 1);
+    const m = {innerWidth: window.innerWidth, clientWidth: vw, scrollWidth: d.scrollWidth,
+      years: visible.map(w => w.dataset.year), matrixRows: visible.map(w => w.querySelectorAll("tbody tr").length),
+      outside: outside.slice(0, 5).map(e => e.tagName + "." + e.className),
+      shownRows: [...document.querySelectorAll("#tracking tbody tr")].filter(r => !r.hidden).length,
+      charts: document.querySelectorAll("figure.chart svg text").length};
+    const pre = document.createElement("pre"); pre.id = "measured"; pre.textContent = JSON.stringify(m);
+    document.body.appendChild(pre);
+    </script>""".replace("ACTIONS", actions)
+    probe = tmp / f"measure-{width}-{len(list(tmp.glob('measure-*')))}.html"
+    probe.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", measure + "</body>"), encoding="utf-8"
+    )
+    dom, requests = _chromium(probe.as_uri(), tmp, f"--window-size={width},900")
+    found = re.search(r'<pre id="measured">(.*?)</pre>', dom)
+    assert found, dom[-500:]
+    return json.loads(html.unescape(found.group(1))), dom, requests
+
+
+@needs_chromium
+@pytest.mark.parametrize("which", ["country", "one_region"])
+def test_page_fits_its_window_without_request(
+    which: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    page, tracking = request.getfixturevalue(which)
+    regions = tracking["region"].n_unique()
+    for width in (1280, 500):  # 500: the narrowest window headless Chromium opens
+        m, _, requests = _measured(page, tmp_path, width)
+        assert requests == []
+        assert m["innerWidth"] == width, m
+        assert m["scrollWidth"] <= m["clientWidth"], m  # no horizontal scroll of the page
+        assert m["outside"] == [], m
+        assert m["years"] == ["2025"] and m["matrixRows"] == [regions], m  # one row per province
+        assert m["shownRows"] == tracking.height and m["charts"] > 0
+
+
+@needs_chromium
+def test_year_buttons_and_filters(country: tuple[Path, pl.DataFrame], tmp_path: Path) -> None:
+    page, tracking = country
+    actions = """
+    document.querySelector('.years button[data-year="2026"]').click();
+    const pick = (col, v) => { const s = document.querySelector(`.filters select[data-col=${col}]`);
+      s.value = v; s.dispatchEvent(new Event("change")); };
+    pick("region", "湖南省"); pick("status", "met");
+    """
+    m, dom, requests = _measured(page, tmp_path, 1280, actions)
+    want = tracking.filter((pl.col("region") == "湖南省") & (pl.col("status") == "met")).height
+    assert requests == [] and m["years"] == ["2026"] and m["matrixRows"] == [31]
+    assert 0 < m["shownRows"] == want, m
+    assert f"{want} of {tracking.height} rows" in dom
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+@needs_chromium
+@pytest.mark.parametrize("which", ["country", "one_region"])
+def test_screenshots(which: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Screenshots at desktop and phone widths (kept under tmp for a look: pytest --basetemp)."""
+    page, _ = request.getfixturevalue(which)
+    for width, height in ((1280, 1800), (500, 1400)):
+        shot = tmp_path / f"{which}-{width}.png"
+        cmd = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
+               f"--window-size={width},{height}", f"--screenshot={shot}", page.as_uri()]  # fmt: skip
+        subprocess.run(cmd, capture_output=True, timeout=120, check=True)  # type: ignore[list-item]
+        assert _png_size(shot) == (width, height) and shot.stat().st_size > 20_000

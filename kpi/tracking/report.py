@@ -187,7 +187,7 @@ def _matrix(
     cells = {(r["region"], r["indicator_id"]): r for r in rows if r["period_year"] == year}
     used = [c for c in columns if any(i == c for _, i in cells)]
     head = "".join(
-        f'<th scope="col" title="{html.escape(indicator_name(c))}"><span>{html.escape(indicator_name(c))}</span></th>'
+        f'<th scope="col" title="{html.escape(indicator_name(c))}"><span>{html.escape(_clip(indicator_name(c)))}</span></th>'
         for c in used
     )
     body = []
@@ -201,6 +201,11 @@ def _matrix(
         f'<table class="matrix"><caption hidden>{year}</caption><thead><tr><th></th>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def _clip(name: str, most: int = 10) -> str:
+    """A column heading short enough to stand upright: 数字经济核心产业增… (the whole name on hover)."""
+    return name if len(name) <= most else name[: most - 1] + "…"
 
 
 def _matrix_cell(row: Row | None, anchor: str) -> str:

@@ -29,8 +29,8 @@ a { color: #0d47a1; } nav.top a { margin-right: 1rem; }
 table.matrix { border-collapse: separate; border-spacing: 2px; font-size: .8rem; }
 .matrix th { font-weight: 500; }
 .matrix thead th { vertical-align: bottom; padding: 0; }
-.matrix thead th span { writing-mode: vertical-rl; display: inline-block; max-height: 12em; overflow: hidden;
-  text-overflow: ellipsis; white-space: nowrap; padding: .2rem 0; }
+.matrix thead th span { display: inline-block; width: 1em; word-break: break-all; line-height: 1.1;
+  padding: .2rem 0; }  /* upright, one character a line (robust where writing-mode meets poor font metrics) */
 .matrix tbody th { text-align: right; padding-right: .4rem; white-space: nowrap; }
 .matrix td { width: 1.7rem; height: 1.5rem; padding: 0; text-align: center; background: #f5f5f5; border-radius: 2px; }
 .matrix td a { display: block; color: #fff; text-decoration: none; font-weight: 700; line-height: 1.5rem; }
@@ -64,7 +64,7 @@ table.rows { border-collapse: collapse; font-size: .82rem; width: 100%; }
 .rows td.side { min-width: 14rem; max-width: 34rem; }
 .rows .said { font-weight: 600; } .rows .snt { color: #424242; } .rows mark { background: #fff3c4; }
 .rows .doc { color: #757575; font-size: .72rem; word-break: break-all; }
-.status { font-weight: 600; white-space: nowrap; }
+.status { font-weight: 600; white-space: nowrap; } .rows td:first-child { white-space: nowrap; }
 @media (max-width: 700px) { body { padding: .6rem; } .rows td.side { min-width: 9rem; } }
 """
 
