@@ -162,7 +162,7 @@ def test_a_known_record_lands_in_records_parquet(corpus, tmp_path):
     assert result.exit_code == 0
     records = pl.read_parquet(tmp_path / "out" / "records.parquet")
     assert records.columns == RECORD_SCHEMA.names
-    assert sorted(records["doc_id"]) == ["a", "b", "c"]
+    assert sorted(records["doc_id"]) == ["a", "c", "sub/b"]  # a file under a folder has its relative path as id
     row = records.filter(pl.col("doc_id") == "c").row(0, named=True)
     assert row == {**record_for("c", date(2024, 1, 5), "福建省").to_dict()}
     assert summary_json(tmp_path / "out")["records"] == 3
