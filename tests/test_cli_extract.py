@@ -185,7 +185,7 @@ def fake_validator(table_failures=(), errors=()):
 
     def validate_records(frame: pl.DataFrame) -> Outcome:
         calls.append(frame.height)
-        bad = frame["doc_id"] == "b"
+        bad = frame["doc_id"] == "sub/b"
         quarantine = frame.filter(bad).with_columns(pl.lit(["unit_in_set"]).alias("failed_expectations"))
         return Outcome(frame.filter(~bad), quarantine, list(table_failures), list(errors), {})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import os
@@ -18,11 +19,14 @@ from hypothesis import strategies as st
 from kpi.io import formats, readers
 from kpi.io.readers import (
     DeadLetter,
+    Decoded,
     DecodeFailure,
     Document,
     InputError,
+    decode,
     decode_bytes,
     discover,
+    discover_inputs,
     iter_inputs,
     parse_published,
 )
@@ -420,3 +424,149 @@ def test_raw_control_character_in_a_json_line_is_bad_json(tmp_path):
     path.write_bytes(b'{"id": "a", "text": "tab\x01here"}\n{"id": "b", "text": "NUL \\u0000 escaped"}\n')
     letter, doc = items([path])
     assert letter.reason_code == "bad_json" and doc.text == "NUL \x00 escaped"
+
+
+# --- lenient decoding (issue 11) ---------------------------------------------------------------
+
+REPORT_LINE = "今年力争新招引科技型企业100家，技术合同交易额达3.9亿元。"
+LONG = "\n".join([REPORT_LINE, SIMPLIFIED] * 30)
+LONG_HK = "\n".join([TRADITIONAL] * 40)
+
+
+def _insert(data: bytes, at: int, junk: bytes = b"\xff") -> bytes:
+    return data[:at] + junk + data[at:]
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "codec", "replaced"),
+    [
+        (_insert(LONG.encode(), len(LONG[:500].encode())), LONG[:500] + "\ufffd" + LONG[500:], "utf-8", 1),
+        (LONG.encode()[:-1], LONG[:-1] + "\ufffd", "utf-8", 2),
+        (LONG.encode()[:-2], LONG[:-1] + "\ufffd", "utf-8", 1),
+        (
+            _insert(LONG.encode("gb18030"), len(LONG[:500].encode("gb18030"))),
+            LONG[:500] + "\ufffd" + LONG[500:],
+            "gb18030",
+            1,
+        ),
+        (LONG.encode("gbk")[:-1], LONG[:-1] + "\ufffd", "gb18030", 1),
+        (LONG_HK.encode("big5hkscs")[:-1], LONG_HK[:-1] + "\ufffd", "big5hkscs", 1),
+        (codecs.BOM_UTF16_LE + LONG.encode("utf-16-le"), LONG, "utf-16", 0),
+        (codecs.BOM_UTF16_BE + LONG.encode("utf-16-be"), LONG, "utf-16", 0),
+        (codecs.BOM_UTF16_LE + LONG.encode("utf-16-le")[:-1], LONG[:-1] + "\ufffd", "utf-16", 1),
+        (codecs.BOM_UTF32_LE + LONG.encode("utf-32-le"), LONG, "utf-32", 0),
+        (codecs.BOM_UTF32_BE + LONG.encode("utf-32-be"), LONG, "utf-32", 0),
+        (codecs.BOM_UTF8 + LONG.encode()[:-1], LONG[:-1] + "\ufffd", "utf-8-sig", 2),
+        (REPORT_LINE.encode()[:-1], REPORT_LINE[:-1] + "\ufffd", "utf-8", 2),  # short: the 4-byte floor
+        (SIMPLIFIED.encode("gbk"), SIMPLIFIED, "gb18030", 0),  # strict GB18030 still wins
+    ],
+    ids=[
+        "utf8-stray",
+        "utf8-cut-1",
+        "utf8-cut-2",
+        "gb18030-stray",
+        "gbk-cut",
+        "big5-cut",
+        "utf16le-bom",
+        "utf16be-bom",
+        "utf16-bom-cut",
+        "utf32le-bom",
+        "utf32be-bom",
+        "utf8-bom-cut",
+        "short-utf8-cut",
+        "plain-gbk",
+    ],
+)
+def test_lenient_decoding_table(data, text, codec, replaced):
+    assert decode(data) == Decoded(text, codec, replaced)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(b if i % 20 else 0xFF for i, b in enumerate(LONG.encode())),  # one byte in twenty spoiled
+        b"\xff" * 3 + b"ab",  # more than half replaced
+        codecs.BOM_UTF16_LE + bytes(range(0x80, 0x100)) * 8,  # a BOM, then no text
+        codecs.BOM_UTF32_LE + b"\xff\xff\xff\xff" * 50,  # a BOM, then nothing decodable
+    ],
+    ids=["five-percent", "mostly-junk", "utf16-bom-then-binary", "utf32-bom-then-junk"],
+)
+def test_mostly_undecodable_is_a_failure(data):
+    with pytest.raises(DecodeFailure):
+        decode(data)
+
+
+def test_a_utf8_line_cut_in_a_character_is_not_read_as_gb18030():
+    """Strict GB18030 decodes many cut UTF-8 lines into mojibake; enough UTF-8 evidence wins."""
+    line = "来源URL：https://gaoyang.gov.cn/info_show，全年地区生产总值增长6.5%左右，城镇新增就业11万人。"
+    assert decode(line.encode()[:-1]).text == line[:-1] + "\ufffd"
+
+
+@FUZZ
+@given(
+    st.text(
+        alphabet="今年力争新招引科技型企业家技术合同交易额达亿元地区生产总值增长左右，。0123456789%\n",
+        min_size=100,
+    ),
+    st.integers(min_value=0),
+    st.sampled_from([b"\xff", b"\x80", b"\xfe\xfe"]),
+)
+def test_fuzz_one_stray_sequence_in_utf8_costs_only_those_bytes(text, at, junk):
+    at %= len(text) + 1
+    decoded = decode(text[:at].encode() + junk + text[at:].encode())
+    assert decoded.codec == "utf-8" and decoded.replaced_bytes == len(junk)
+    assert decoded.text.replace("\ufffd", "") == text
+
+
+# --- ids -----------------------------------------------------------------------------------------
+
+
+def test_input_names_are_relative_to_their_folder(tmp_path):
+    for name in ("a/report.txt", "a/sub/report.html", "b/report.txt", "b/in.jsonl"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    one = {i.name: i.doc_id for i in discover_inputs([tmp_path])}
+    assert one == {"a/report.txt": "a/report", "a/sub/report.html": "a/sub/report", "b/in.jsonl": "b/in",
+                   "b/report.txt": "b/report"}  # fmt: skip
+    two = [i.name for i in discover_inputs([tmp_path / "a", tmp_path / "b"])]
+    assert two == ["a/report.txt", "a/sub/report.html", "b/in.jsonl", "b/report.txt"]
+    single = discover_inputs([tmp_path / "a" / "report.txt"])
+    assert [(i.name, i.doc_id) for i in single] == [("report.txt", "report")]
+
+
+def test_repeated_ids_become_duplicate_id_dead_letters(tmp_path):
+    write_jsonl(tmp_path / "in.jsonl", [{"id": "r", "text": SIMPLIFIED}, {"id": "r", "text": TRADITIONAL}])
+    (tmp_path / "r.txt").write_text(SIMPLIFIED, encoding="utf-8")
+    doc, again, file = items([tmp_path / "in.jsonl", tmp_path / "r.txt"])
+    assert isinstance(doc, Document) and doc.doc_id == "r"
+    for letter, source in ((again, f"{tmp_path / 'in.jsonl'}:2"), (file, str(tmp_path / "r.txt"))):
+        assert (letter.reason_code, letter.doc_id, letter.source) == ("duplicate_id", "r", source)
+        assert letter.detail == f"the id 'r' was already taken by {tmp_path / 'in.jsonl'}:1"
+        assert letter.raw
+
+
+def test_a_rejected_input_does_not_take_its_id(tmp_path):
+    write_jsonl(tmp_path / "in.jsonl", [{"id": "r", "text": " "}, {"id": "r", "text": SIMPLIFIED}])
+    empty, doc = items([tmp_path / "in.jsonl"])
+    assert empty.reason_code == "empty" and isinstance(doc, Document)
+
+
+def test_manifest_matches_the_relative_id_or_the_stem(tmp_path):
+    (tmp_path / "in" / "a").mkdir(parents=True)
+    (tmp_path / "in" / "a" / "x.txt").write_text(SIMPLIFIED, encoding="utf-8")
+    (tmp_path / "in" / "y.txt").write_text(SIMPLIFIED, encoding="utf-8")
+    manifest = tmp_path / "m.jsonl"
+    write_jsonl(manifest, [{"doc_id": "a/x", "region": "福建省"}, {"doc_id": "y", "region": "江苏省"}])
+    got = {d.doc_id: d.region for d in items([tmp_path / "in"], manifest=manifest)}
+    assert got == {"a/x": "福建省", "y": "江苏省"}
+
+
+def test_replaced_bytes_reach_the_document(tmp_path):
+    (tmp_path / "r.txt").write_bytes(LONG.encode()[:-1])
+    write_jsonl(tmp_path / "in.jsonl", [])
+    (tmp_path / "in.jsonl").write_bytes(
+        json.dumps({"id": "j", "text": LONG}, ensure_ascii=False).encode()[:300] + b"\xff"
+        + json.dumps({"id": "j", "text": LONG}, ensure_ascii=False).encode()[300:] + b"\n"
+    )  # fmt: skip
+    line, text = items([tmp_path / "in.jsonl", tmp_path / "r.txt"])
+    assert (line.doc_id, line.replaced_bytes, text.replaced_bytes) == ("j", 1, 2)

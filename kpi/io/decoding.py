@@ -97,16 +97,20 @@ def decode_bytes(data: bytes) -> str:
 
 
 def _with_bom(data: bytes, codec: str, name: str) -> Decoded:
+    """The decoding the byte-order mark names; binary data that happens to start like one (many
+    private-use or unassigned characters) is a DecodeFailure."""
     try:
-        return Decoded(_plausible_or_fail(data.decode(codec), data, codec), codec)
+        decoded = Decoded(data.decode(codec), codec)
     except UnicodeDecodeError:
-        pass
-    lenient = _lenient(data, codec)
-    if not _allowed(lenient, len(data)):
-        raise DecodeFailure(
-            f"not {name} text despite its byte-order mark: {_undecodable(lenient.replaced_bytes, data)}"
-        )
-    return Decoded(_plausible_or_fail(lenient.text, data, codec), codec, lenient.replaced_bytes)
+        decoded = _lenient(data, codec)
+        if not _allowed(decoded, len(data)):
+            raise DecodeFailure(
+                f"not {name} text despite its byte-order mark: {_undecodable(decoded.replaced_bytes, data)}"
+            ) from None
+    _plausible_or_fail(decoded.text, data, codec)
+    if odd := _odd(decoded.text[:_SAMPLE]):
+        raise DecodeFailure(f"not {name} text despite its byte-order mark: {odd}")
+    return decoded
 
 
 def _strict_chinese(data: bytes, utf8_at: int) -> tuple[list[Decoded], int, str]:
@@ -204,13 +208,18 @@ def _byte_offset(prefix: str, data: bytes, codec: str) -> int:
 def _garble(text: str) -> str | None:
     """Why `text` looks like a wrong decoding (private-use/unassigned or mostly rare characters), or None."""
     sample = text[:_SAMPLE]
-    odd = sum(1 for ch in sample if ord(ch) > 0x7E and unicodedata.category(ch) in ("Co", "Cn", "Cs"))
-    if odd > len(sample) // 100:
-        return f"{odd} private-use or unassigned characters"
+    if odd := _odd(sample):
+        return odd
     common, scored = _commonness(sample)
     if scored >= 8 and common * 2 < scored:
         return f"only {common} of {scored} characters are common Chinese characters"
     return None
+
+
+def _odd(sample: str) -> str | None:
+    """Why `sample` is no text: more than 1 % private-use or unassigned characters; else None."""
+    odd = sum(1 for ch in sample if ord(ch) > 0x7E and unicodedata.category(ch) in ("Co", "Cn", "Cs"))
+    return f"{odd} private-use or unassigned characters" if odd > len(sample) // 100 else None
 
 
 def _commonness(text: str) -> tuple[int, int]:

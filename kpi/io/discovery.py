@@ -1,7 +1,9 @@
 """Which files a batch run reads (SCHEMA.md §4) and the names that make their ids unique.
 
-A file found under a folder input is named by its path relative to that folder (`a/report.txt`),
-a file named on the command line by its file name (`report.txt`). A text file's doc_id is its name
+A file found under a folder input is named by its path relative to that folder (`a/report.txt`);
+when several folders are named, each folder's own name leads (`kpi extract a/ b/` -> `a/report.txt`,
+`b/report.txt`), so same-named files in different folders do not collide. A file named on the
+command line is named by its file name (`report.txt`). A text file's doc_id is its name
 without the extension (`a/report`, `report`); JSON lines and Parquet rows without an id fall back to
 the name with `:LINE` or `#ROW`.
 """
@@ -59,6 +61,7 @@ def discover_inputs(paths: Iterable[str | Path], *, exclude: Iterable[Path] = ()
     """
     skip = tuple(os.path.realpath(p) for p in exclude)
     paths = list(paths)
+    several = sum(1 for name in paths if str(name) != STDIN and Path(name).is_dir()) > 1
     found: list[Input] = []
     for name in paths:
         path = Path(name)
@@ -66,7 +69,7 @@ def discover_inputs(paths: Iterable[str | Path], *, exclude: Iterable[Path] = ()
             found.append(Input(path, "stdin"))
         elif path.is_dir():
             found.extend(
-                Input(p, _relative_name(p, path))
+                Input(p, _relative_name(p, path, several))
                 for p in _walk(path)
                 if not _is_under(os.path.realpath(p), skip)
             )
@@ -85,11 +88,15 @@ def discover_inputs(paths: Iterable[str | Path], *, exclude: Iterable[Path] = ()
     return list(first.values())
 
 
-def _relative_name(path: Path, folder: Path) -> str:
+def _relative_name(path: Path, folder: Path, with_folder: bool) -> str:
+    """`path` relative to `folder`, with `/`; led by the folder's own name when `with_folder`."""
     try:
-        return path.relative_to(folder).as_posix()
+        name = path.relative_to(folder).as_posix()
     except ValueError:  # not under the folder (cannot happen for os.walk results): keep it unique
         return path.as_posix()
+    if not with_folder:
+        return name
+    return f"{os.path.basename(os.path.abspath(folder)) or folder.as_posix()}/{name}"
 
 
 def _is_under(path: str, roots: tuple[str, ...]) -> bool:
