@@ -135,11 +135,12 @@ def _bare(
 def test_documents_fill_region_and_published_of_records_lacking_them(tmp_path: Path) -> None:
     records = _write(
         tmp_path / "records.parquet",
-        [_bare("target", 5.5, "a/n2022", 2022), _bare("actual", 5.6, "a/n2023", 2022)],
+        [_bare("target", 5.5, "a/n2022", 2022), _bare("actual", 5.6, "a/n2023", 2022)]
+        + [_bare("target", 6, "a/n2023", None)],  # its year (今年) was not read: no date at extraction
     )
     code, out, err = _run(str(records), "--out", str(tmp_path / "bare"))
     assert code == 0 and "targets           0" in out
-    assert "2 of 2 records cannot be keyed" in err and "2 have no region" in err and "--documents" in err
+    assert "3 of 3 records cannot be keyed" in err and "3 have no region" in err and "--documents" in err
     docs = tmp_path / "docs.jsonl"
     docs.write_text(
         "".join(
@@ -150,7 +151,10 @@ def test_documents_fill_region_and_published_of_records_lacking_them(tmp_path: P
     )
     code, out, err = _run(str(records), "--documents", str(docs), "--out", str(tmp_path / "filled"))
     assert code == 0, err
-    assert "filled region of 2 and published of 2 record(s)" in err and "cannot be keyed" not in err
+    assert "filled region of 3 and published of 3 record(s)" in err and "1 have no period_year" in err
+    assert (
+        "1 of the records dated from" in err and "kpi extract --manifest" in err
+    )  # a date too late for 今年
     table = pl.read_parquet(tmp_path / "filled" / "tracking.parquet")
     assert table.select("region", "period_year", "status").rows() == [("全国", 2022, "met")]
 

@@ -80,9 +80,15 @@ def _inputs(
     frame, filled = fill_from_documents(frame, docs)
     if "doc_id" not in docs.columns:
         note(f"{documents}: no id or doc_id column, so no record takes its region or date from it")
-    elif any(filled.values()):
-        said = " and ".join(f"{column} of {n:,}" for column, n in filled.items() if n)
+    elif filled["region"] or filled["published"]:
+        said = " and ".join(f"{c} of {filled[c]:,}" for c in ("region", "published") if filled[c])
         note(f"filled {said} record(s) from {documents}")
+    if filled["undated_year"]:
+        note(
+            f"{filled['undated_year']:,} of the records dated from {documents} have no period_year: their "
+            "document had no date when extracted, and years such as 今年 are read against it; "
+            f"`kpi extract --manifest {documents}` gives the dates before the years are read"
+        )
     return frame, docs
 
 

@@ -130,7 +130,10 @@ def _read_table(path: Path) -> pl.DataFrame:
 
 def fill_from_documents(records: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.DataFrame, Counter[str]]:
     """Records whose `region` or `published` is null take their document's (matched on doc_id), and how
-    many of each were filled. Values the records have are kept."""
+    many of each were filled. Values the records have are kept.
+
+    A date given here comes too late for the years the extractor reads relative to it (今年, 去年): the
+    count `undated_year` says how many dated records still have no `period_year` for that reason."""
     filled: Counter[str] = Counter()
     if "doc_id" not in documents.columns or records.is_empty():
         return records, filled
@@ -141,6 +144,9 @@ def fill_from_documents(records: pl.DataFrame, documents: pl.DataFrame) -> tuple
         looked_up = pl.col("doc_id").replace_strict(given, default=None, return_dtype=records.schema[column])
         fill = pl.col(column).is_null() & looked_up.is_not_null()
         filled[column] = int(records.select(fill.sum()).item())
+        if column == "published":
+            late = fill & pl.col("period_year").is_null()
+            filled["undated_year"] = int(records.select(late.sum()).item())
         columns.append(pl.coalesce(column, looked_up).alias(column))
     return records.with_columns(columns), filled
 
