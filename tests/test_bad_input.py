@@ -3,7 +3,9 @@ exit code 2 with a one-line message — never a traceback, and counts always bal
 
 from __future__ import annotations
 
+import codecs
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -173,13 +175,122 @@ def test_max_doc_chars_applies_to_json_lines(tmp_path):
 
 
 def test_everything_at_once_balances(tmp_path):
-    for make in (_gbk, _big5, _undecodable, _binary, _empty):
+    for make in (_gbk, _big5, _undecodable, _binary, _empty, _stray_byte, _cut_last_character):
         make(tmp_path)
-    jsonl(tmp_path / "in.jsonl", {"id": "ok", "text": SIMPLIFIED}, "{", {"id": "x"}, "", {"text": "无编号"})
+    _bom("utf16", codecs.BOM_UTF16_LE, "utf-16-le")(tmp_path)
+    jsonl(
+        tmp_path / "in.jsonl",
+        {"id": "ok", "text": SIMPLIFIED},
+        "{",
+        {"id": "x"},
+        "",
+        {"text": "无编号"},
+        {"id": "ok", "text": TRADITIONAL},
+    )
     result = run(tmp_path, "--out", tmp_path.parent / "out")
     summary = summary_of(tmp_path.parent / "out")
-    assert (summary["documents_in"], summary["documents_processed"], summary["dead_letters"]) == (9, 4, 5)
+    assert (summary["documents_in"], summary["documents_processed"], summary["dead_letters"]) == (13, 7, 6)
+    assert (summary["decoded_with_replacement"], summary["replaced_bytes"]) == (2, 3)
+    assert summary["dead_letters_by_reason"]["duplicate_id"] == 1
     assert result.exit_code == 0
+
+
+# --- lenient decoding and unique ids (issue 11) -------------------------------------------------
+
+REPORT = "\n".join(["今年力争新招引科技型企业100家，技术合同交易额达3.9亿元。", SIMPLIFIED] * 100)
+
+
+def _stray_byte(d: Path) -> tuple[Path, str]:
+    half = REPORT.index("\n", len(REPORT) // 2)
+    (d / "stray.txt").write_bytes(REPORT[:half].encode() + b"\xff" + REPORT[half:].encode())
+    return d / "stray.txt", REPORT[:half] + "\ufffd" + REPORT[half:]
+
+
+def _cut_last_character(d: Path) -> tuple[Path, str]:
+    (d / "cut.txt").write_bytes(REPORT.encode()[:-1])
+    return d / "cut.txt", REPORT[:-1] + "\ufffd"
+
+
+def _gb18030_stray_byte(d: Path) -> tuple[Path, str]:
+    (d / "gb.txt").write_bytes(b"\xff" + REPORT.encode("gb18030"))
+    return d / "gb.txt", "\ufffd" + REPORT
+
+
+def _bom(name: str, bom: bytes, codec: str) -> Callable[[Path], tuple[Path, str]]:
+    def make(d: Path) -> tuple[Path, str]:
+        (d / f"{name}.txt").write_bytes(bom + TRADITIONAL.encode(codec))
+        return d / f"{name}.txt", TRADITIONAL
+
+    make.__name__ = name
+    return make
+
+
+@pytest.mark.parametrize(
+    ("make", "replaced"),
+    [
+        (_stray_byte, 1),
+        (_cut_last_character, 2),
+        (_gb18030_stray_byte, 1),
+        (_bom("utf16_le", codecs.BOM_UTF16_LE, "utf-16-le"), 0),
+        (_bom("utf16_be", codecs.BOM_UTF16_BE, "utf-16-be"), 0),
+        (_bom("utf32_le", codecs.BOM_UTF32_LE, "utf-32-le"), 0),
+        (_bom("utf32_be", codecs.BOM_UTF32_BE, "utf-32-be"), 0),
+    ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
+)
+def test_nearly_clean_and_bom_inputs_are_documents(tmp_path, quiet_extractor, make, replaced):
+    path, text = make(tmp_path)
+    result = run(path, "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    assert quiet_extractor == [(path.stem, text)]
+    summary = summary_of(tmp_path / "out")
+    assert (summary["documents_processed"], summary["dead_letters"]) == (1, 0)
+    assert (summary["decoded_with_replacement"], summary["replaced_bytes"]) == (min(replaced, 1), replaced)
+
+
+def _jsonl_repeat(d: Path) -> list[Path]:
+    return [jsonl(d / "in.jsonl", {"id": "a", "text": SIMPLIFIED}, {"id": "a", "text": TRADITIONAL})]
+
+
+def _file_and_line(d: Path) -> list[Path]:
+    (d / "a.txt").write_text(TRADITIONAL, encoding="utf-8")
+    return [jsonl(d / "in.jsonl", {"id": "a", "text": SIMPLIFIED}), d / "a.txt"]
+
+
+def _txt_and_html(d: Path) -> list[Path]:
+    (d / "in").mkdir()
+    (d / "in" / "a.html").write_text(SIMPLIFIED, encoding="utf-8")
+    (d / "in" / "a.txt").write_text(TRADITIONAL, encoding="utf-8")
+    return [d / "in"]
+
+
+@pytest.mark.parametrize(
+    ("make", "first"),
+    [(_jsonl_repeat, "in.jsonl:1"), (_file_and_line, "in.jsonl:1"), (_txt_and_html, "a.html")],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
+)
+def test_repeated_id_is_a_duplicate_id_dead_letter(tmp_path, quiet_extractor, make, first):
+    result = run(*make(tmp_path), "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.stderr
+    summary = summary_of(tmp_path / "out")
+    assert (summary["documents_in"], summary["documents_processed"], summary["dead_letters"]) == (2, 1, 1)
+    (letter,) = pl.read_parquet(tmp_path / "out" / "dead_letter.parquet").to_dicts()
+    assert (letter["reason_code"], letter["doc_id"]) == ("duplicate_id", "a")
+    assert letter["detail"].startswith("the id 'a' was already taken by ") and letter["detail"].endswith(
+        first
+    )
+    assert TRADITIONAL.encode() in letter["raw"]
+    assert quiet_extractor == [("a", SIMPLIFIED)]
+    assert "duplicate_id 1" in result.stdout
+
+
+def test_same_named_files_in_two_folders_are_both_read(tmp_path, quiet_extractor):
+    for folder, text in (("a", SIMPLIFIED), ("b", SIMPLIFIED)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(text, encoding="utf-8")
+    run(tmp_path / "a", tmp_path / "b", "--out", tmp_path / "out")
+    assert summary_of(tmp_path / "out")["documents_processed"] == 2
+    assert [doc_id for doc_id, _ in quiet_extractor] == ["a/report", "b/report"]
 
 
 @pytest.mark.parametrize(
