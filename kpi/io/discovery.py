@@ -61,7 +61,7 @@ def discover_inputs(paths: Iterable[str | Path], *, exclude: Iterable[Path] = ()
     """
     skip = tuple(os.path.realpath(p) for p in exclude)
     paths = list(paths)
-    several = sum(1 for name in paths if str(name) != STDIN and Path(name).is_dir()) > 1
+    several = several_folders(paths)
     found: list[Input] = []
     for name in paths:
         path = Path(name)
@@ -69,7 +69,7 @@ def discover_inputs(paths: Iterable[str | Path], *, exclude: Iterable[Path] = ()
             found.append(Input(path, "stdin"))
         elif path.is_dir():
             found.extend(
-                Input(p, _relative_name(p, path, several))
+                Input(p, relative_name(p, path, several))
                 for p in _walk(path)
                 if not _is_under(os.path.realpath(p), skip)
             )
@@ -88,7 +88,12 @@ def discover_inputs(paths: Iterable[str | Path], *, exclude: Iterable[Path] = ()
     return list(first.values())
 
 
-def _relative_name(path: Path, folder: Path, with_folder: bool) -> str:
+def several_folders(paths: Iterable[str | Path]) -> bool:
+    """Whether more than one of `paths` is a folder (their files' names then start with its name)."""
+    return sum(1 for name in paths if str(name) != STDIN and Path(name).is_dir()) > 1
+
+
+def relative_name(path: Path, folder: Path, with_folder: bool) -> str:
     """`path` relative to `folder`, with `/`; led by the folder's own name when `with_folder`."""
     try:
         name = path.relative_to(folder).as_posix()

@@ -28,6 +28,8 @@ from kpi.io.discovery import (
     discover,
     discover_inputs,
     input_kind,
+    relative_name,
+    several_folders,
 )
 from kpi.io.documents import (
     DEFAULT_MAX_DOC_CHARS,
@@ -83,6 +85,9 @@ __all__ = [
     "load_manifest",
     "parse_published",
     "read_text_file",
+    "read_text_input",
+    "relative_name",
+    "several_folders",
 ]
 
 # Older private names, still imported by the stream's readers (kpi.stream.sources).
@@ -116,6 +121,15 @@ def iter_inputs(
     return _generate(inputs, metadata, max_doc_chars, stdin)
 
 
+def read_text_input(
+    found: Input, metadata: Mapping[str, Mapping[str, Any]], max_chars: int, ids: SeenIds | None = None
+) -> Item:
+    """A text file under its name in the run: the doc_id from the name, the manifest's metadata for
+    that id (else for the file's stem, as manifests written for flat folders have it)."""
+    meta = metadata.get(found.doc_id) or metadata.get(found.path.stem, {})
+    return read_text_file(found.path, meta, max_chars, doc_id=found.doc_id, ids=ids)
+
+
 def _generate(
     inputs: list[Input], metadata: Mapping[str, Mapping[str, Any]], max_chars: int, stdin: IO[Any] | None
 ) -> Iterator[Item]:
@@ -127,8 +141,7 @@ def _generate(
             continue
         kind = input_kind(path) if not path.is_dir() else None
         if kind == "text":
-            meta = metadata.get(found.doc_id) or metadata.get(path.stem, {})
-            yield read_text_file(path, meta, max_chars, doc_id=found.doc_id, ids=ids)
+            yield read_text_input(found, metadata, max_chars, ids)
         elif kind == "jsonl":
             yield from iter_jsonl_file(path, found.name, max_chars, ids)
         elif kind == "parquet":

@@ -28,6 +28,7 @@ from kpi.io.readers import (
     _INPUT_COLUMNS,
     PARQUET_BATCH_ROWS,
     STDIN,
+    Input,
     InputError,
     Item,
     _dead,
@@ -37,7 +38,9 @@ from kpi.io.readers import (
     check_parquet,
     document_from_mapping,
     input_kind,
-    read_text_file,
+    read_text_input,
+    relative_name,
+    several_folders,
 )
 from kpi.stream.plan import STDIN_LABEL, STDIN_NAME, FileId, Kind, Ledger, Slice, StatKey
 from kpi.stream.spool import SPOOL_GLOB, spool_first_line
@@ -111,11 +114,12 @@ class Scanner:
 
     def candidates(self) -> Iterator[tuple[str, str, str, int]]:
         """(path as given, label, name, first line) of every input file the sources hold now."""
+        several = several_folders(self.sources)  # names as in batch mode (kpi.io.discovery)
         for name in self.sources:
             path = Path(name)
             if path.is_dir():
                 for found in _walk(path, self._skip):
-                    yield found, found, os.path.basename(found), 1
+                    yield found, found, relative_name(Path(found), path, several), 1
             elif path.exists():
                 yield name, name, path.name, 1
         for part in sorted(self.spool.glob(SPOOL_GLOB)):
@@ -270,7 +274,7 @@ def read_slice(piece: Slice, metadata: Mapping[str, Mapping[str, Any]], max_char
     """The documents and dead letters of one slice, as batch mode reads them from that part."""
     file = piece.file
     if file.kind == "text":
-        item = read_text_file(Path(file.abspath), metadata.get(Path(file.path).stem, {}), max_chars)
+        item = read_text_input(Input(Path(file.abspath), file.name), metadata, max_chars)
         yield item if file.abspath == file.path else replace(item, source=file.label)
     elif file.kind == "jsonl":
         yield from _read_lines_of(piece, max_chars)
