@@ -6,21 +6,20 @@ Each stage is a module of `kpi.extractor`; this one only wires them together."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from functools import cache
 
 from kpi.extractor.document import DocumentModel, document_model
 from kpi.extractor.find import find_fixed, find_implicit, find_quantities, find_ranks
-from kpi.extractor.indicator import indicator_phrase
+from kpi.extractor.indicator import sentence_indicators
 from kpi.extractor.normalise import normalise
 from kpi.extractor.interpret import interpret
 from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, keep
 from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_implicit, resolve_rank, share_unit
 from kpi.extractor.segment import Layout, Sentence, layout
 from kpi.record import Record, make_record_id
-from kpi.taxonomy import local_currency
+from kpi.taxonomy import indicator_id_for, local_currency
 from kpi.vocabulary import alternation, load
 
 _SIGNED = ("percent", "pp")
@@ -32,15 +31,6 @@ def _sign_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     decrease = re.compile(f"(?:{alternation(v.decrease_words)})[了为达是\\s]*$")
     level = re.compile(f"(?:{alternation(v.level_words)})[了\\s]*$")
     return decrease, level
-
-
-@cache
-def _indicator_id_lookup() -> Callable[..., str | None] | None:
-    try:
-        from kpi.taxonomy import indicator_id_for
-    except ImportError:
-        return None
-    return indicator_id_for
 
 
 def _quantities(text: str, lay: Layout) -> dict[int, list[Quantity]]:
@@ -111,13 +101,18 @@ def extract(
     records: list[Record] = []
     for start, quantities in _quantities(t, lay).items():
         sentence = lay.sentence_at(start)
-        floor, previous, indicator = sentence.start, None, None
+        floor, previous = sentence.start, None
+        signed: list[tuple[Quantity, bool]] = []
         for q in quantities:
             q = _inherit_comparator(q, previous[0] if previous else None, t)
             negative = _is_decrease(q, t, floor, previous)
-            indicator = indicator_phrase(t, floor, q.start, indicator if previous else None)
-            records.append(_record(t, sentence, q, ctx, lay, doc_id, negative, indicator))
+            signed.append((q, negative))
             floor, previous = q.end, (q, negative)
+        indicators = sentence_indicators(
+            t, sentence.start, sentence.end, [q for q, _ in signed], [neg for _, neg in signed]
+        )
+        for (q, negative), indicator in zip(signed, indicators, strict=True):
+            records.append(_record(t, sentence, q, ctx, lay, doc_id, negative, indicator))
     return records
 
 
@@ -136,13 +131,7 @@ def _record(
         pub = ctx.published
     meaning = interpret(t, sentence, q.start, q.end, ctx, pub)
     unit = _unit(q, sentence, ctx)
-    lookup = _indicator_id_lookup()
-    offset = q.start - sentence.start
-    indicator_id = (
-        lookup(indicator, unit=unit, sentence=sentence.text, mention_start_in_sentence=offset)
-        if lookup
-        else None
-    )
+    indicator_id = indicator_id_for(indicator, unit=unit)
     value = -q.value if negative else q.value
     return Record(
         record_id=make_record_id(doc_id, q.start, q.end),

@@ -1,40 +1,466 @@
-"""The indicator phrase: the words before a quantity in its clause that name what is measured, as they
-stand (qualifiers kept), without the discourse words and plain verbs around them."""
+"""Stage 5 — the indicator: the words that name what each quantity of a sentence measures (rule book
+§2, "Indicator"), read from the clause structure of the sentence (`clause`).
+
+For every quantity of a sentence, in order:
+- the *lead* (its clause's words before it, after the quantity before it) names it, cleaned of place,
+  time and cue words, list debris (钢铁、水泥等) and the bridge words before the number (达到, 为);
+- a lead without a subject (增长, 同比增长, 占GDP的比重, 达到) takes the subject carried along the chain
+  of quantities (第三产业增加值112.5亿元，同比增长4.0% → 第三产业增加值增长);
+- a list paired by 分别 (or a change word before a list of numbers) gives each number its item:
+  进口、出口分别增长3.2%、7.5% → 进口增长, 出口增长; a head shared by the items is distributed
+  (城镇居民、农村居民人均可支配收入 → 城镇居民人均可支配收入);
+- a count names the act and the thing counted after the number (新增12家国家级孵化器 → 新增国家级孵化器),
+  and an act opening a list governs its items (新增A 40家、B 11家 → 新增B);
+- a rank names the ranked measure, its scope and 排名 (…居全国第3位 → X全国排名);
+- a rate's change word drops its baseline (同比增长 → 增长) and a fall says 变动 (the value is signed).
+
+The words are data (`vocab/indicator.toml`). A quantity always gets an indicator."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol
 
-from kpi.vocabulary import alternation, load
+from kpi.extractor.clause import clauses, indicator_vocab
+from kpi.vocabulary import alternation
 
-_CLAUSE_BREAK = re.compile(r"[,，;；:：、。!?！？()（）“”\"‘’「」\n]")
+_RATES = ("percent", "pp")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class Span(Protocol):
+    """What the resolver needs of a quantity: its mention span and dimension."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def dimension(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class _Words:
+    quotes: dict[int, None]
+    space: re.Pattern[str]
+    brackets: re.Pattern[str]  # brackets opening or closing a phrase
+    lead: re.Pattern[str]
+    anywhere: re.Pattern[str]
+    tail_rev: re.Pattern[str]
+    tail_pattern: re.Pattern[str]
+    enum_end: str
+    enum_gap: int
+    enum_words: frozenset[str]
+    respectively: tuple[str, ...]
+    item_mark: str
+    quote_open: str
+    quote_close: dict[str, str]
+    joiner_end: re.Pattern[str]
+    joined: re.Pattern[str]  # the lead of a list item after the first: a joiner, maybe a change word
+    joiner: re.Pattern[str]  # a joiner at the start of a lead
+    list_split: re.Pattern[str]
+    change_end: re.Pattern[str]  # baselines and a change word ending a phrase
+    change_word: re.Pattern[str]
+    decrease: frozenset[str]
+    changed: str
+    predicate: re.Pattern[str]
+    rank_verbs_rev: re.Pattern[str]
+    rank_verb: re.Pattern[str]
+    rank_scope: re.Pattern[str]
+    rank_word: str
+    act: re.Pattern[str]  # acts (with their adverbs) at the start of a phrase
+    act_any: re.Pattern[str]
+    attributes: re.Pattern[str]  # a phrase made of attribute nouns only
+    attribute_end: re.Pattern[str]
+    rank_number: re.Pattern[str]
+    thing_stop: re.Pattern[str]
+    thing_lead: re.Pattern[str]
+    thing_dimensions: frozenset[str]
+    heads: re.Pattern[str]
+    collective: re.Pattern[str]
+    ordinal: str
+    suffix_end: re.Pattern[str]
+    complete_end: re.Pattern[str]
+    expand: dict[str, tuple[str, ...]]
+
+
+def _rev(words: list[str]) -> str:
+    return alternation(w[::-1] for w in words)
 
 
 @cache
-def _trim() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    v = load()
-    plain = [w for w, c in v.prefix_comparators.items() if c == "="] + list(v.prefix_comparators)
-    lead = list(v.target_cues) + list(v.relative_years) + ["其中", "分别", "以及", "并", "和", "及", "共"]
-    return (
-        re.compile(f"^(?:(?:{alternation(lead)})\\s*)+"),
-        # trailing words are stripped by matching the reversed phrase at its start (a `…$` search would
-        # be tried at every position)
-        re.compile(
-            f"^(?:(?:{alternation(w[::-1] for w in plain + list(v.level_words) + list(v.baseline_before) + ['了', '的'])})\\s*)+"
-        ),
+def _words() -> _Words:
+    v = indicator_vocab()
+    clause, noise, change, rank, act, lst = (v[k] for k in ("clause", "noise", "change", "rank", "act", "list"))
+    joiners = alternation(clause["joiners"])
+    changes = alternation(change["words"])
+    baselines = alternation(change["baselines"])
+    lead = "|".join([alternation(noise["lead"]), *noise["lead_patterns"], r"\s+"])
+    pred = v["predicate"]
+    not_pred = alternation(change["not_predicates"])
+    preds = alternation(pred["words"] + change["words"])
+    durations = "|".join(pred["lead_patterns"])
+    attributes = alternation(pred["attributes"])
+    adverbs = alternation(act["adverbs"])
+    return _Words(
+        quotes=dict.fromkeys(map(ord, clause["quotes"])),
+        space=re.compile(r"\s+"),
+        brackets=re.compile(f"^[{re.escape(clause['brackets'])}]+|[{re.escape(clause['brackets'])}]+$"),
+        lead=re.compile(f"^(?:{lead})+"),
+        anywhere=re.compile("|".join([alternation(noise["anywhere"]), *noise["anywhere_patterns"]])),
+        tail_rev=re.compile(f"^(?:{_rev(noise['tail'])})+"),
+        tail_pattern=re.compile(f"(?:{'|'.join(noise['tail_patterns'])})$"),
+        enum_end=noise["enumeration_end"],
+        enum_gap=int(noise["enumeration_max_gap"]),
+        enum_words=frozenset(noise["enumeration_words"]),
+        respectively=tuple(clause["respectively"]),
+        item_mark=clause["item_mark"],
+        quote_open="".join(p[0] for p in clause["quote_pairs"]),
+        quote_close={p[0]: p[1] for p in clause["quote_pairs"]},
+        joiner_end=re.compile(rf"(?:{joiners})\s*$"),
+        joined=re.compile(rf"^\s*(?:{joiners})\s*((?:{baselines})*(?:{changes}))?\s*$"),
+        joiner=re.compile(rf"^\s*(?:{joiners})\s*"),
+        list_split=re.compile(joiners),
+        change_end=re.compile(f"((?:{baselines})*)({changes})$"),
+        change_word=re.compile(f"(?:{baselines})*(?:{changes})"),
+        decrease=frozenset(change["decrease"]),
+        changed=change["changed"],
+        predicate=re.compile(f"^(?!{not_pred})(?:{durations})?(?:{baselines})*(?:{preds})"),
+        rank_verbs_rev=re.compile(f"^(?:{_rev(rank['verbs'] + [rank['word']])})+"),
+        rank_verb=re.compile(alternation(rank["verbs"])),
+        rank_scope=re.compile(alternation(rank["scopes"])),
+        rank_word=rank["word"],
+        act=re.compile(f"^(?:(?:{adverbs})*(?:{alternation(act['verbs'])}))+"),
+        act_any=re.compile(alternation(act["verbs"])),
+        attributes=re.compile(f"(?:{attributes})+"),
+        attribute_end=re.compile(f"(?:{attributes})$"),
+        rank_number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
+        thing_stop=re.compile(rf"{alternation(act['thing_stops'])}|\d|(?:{joiners})(?=\s*\d)|(?:{joiners})\s*$"),
+        thing_lead=re.compile(f"^(?:{alternation(act['thing_lead'])})+"),
+        thing_dimensions=frozenset(act["thing_dimensions"]),
+        heads=re.compile(alternation(lst["heads"])),
+        collective=re.compile("|".join(lst["collective_patterns"])),
+        ordinal=lst["ordinal"],
+        suffix_end=re.compile(f"(?:{alternation(lst['suffixes'])})$"),
+        complete_end=re.compile(f"(?:{alternation(lst['complete_endings'])})$"),
+        expand={k: tuple(x) for k, x in lst.get("expand", {}).items()},
     )
 
 
-def indicator_phrase(text: str, clause_floor: int, start: int, previous: str | None = None) -> str | None:
-    """Words between the clause start (or the end of the previous quantity) and the quantity; when only
-    a verb stands there (从2.1%提高到2.5%), the previous quantity's indicator."""
-    window = text[max(clause_floor, start - 40) : start]
-    breaks = list(_CLAUSE_BREAK.finditer(window))
-    phrase = window[breaks[-1].end() :] if breaks else window
-    lead, tail = _trim()
-    phrase = lead.sub("", phrase.strip())
-    phrase = tail.sub("", phrase[::-1], count=1)[::-1].strip() if phrase else phrase
-    if not phrase and not breaks and previous:
-        return previous
-    return phrase or None
+# --- phrase cleaning -----------------------------------------------------------------------------
+
+
+def _strip_tail(w: _Words, s: str) -> str:
+    while s:
+        m = w.tail_rev.match(s[::-1])
+        if m:
+            s = s[: len(s) - m.end()]
+            continue
+        p = w.tail_pattern.search(s)
+        if p and p.start() < len(s):
+            s = s[: p.start()]
+            continue
+        break
+    return s
+
+
+def _drop_enumeration(w: _Words, s: str) -> str:
+    """钢铁、水泥等(15个重点行业) → (重点行业): examples listed before the number are not the indicator;
+    the act before them stays (制定修订企业信息公示暂行条例等行政法规 → 制定修订行政法规)."""
+    i = s.rfind(w.enum_end)
+    if i <= 0 or len(s) - i - 1 > w.enum_gap:
+        return s
+    if s[i - 1 : i + 1] in w.enum_words or s[i : i + 2] in w.enum_words:
+        return s
+    first = s.find(w.item_mark, 0, i)
+    acts = [m.end() for m in w.act_any.finditer(s, 0, first if first > 0 else i)]
+    start = acts[-1] if acts else 0
+    return s[:start] + s[i + 1 :]
+
+
+def _clean(w: _Words, s: str, *, enumerations: bool = True, quotes: bool = False) -> str:
+    """The indicator words of a lead: without blanks, cue words, list debris, and the noise words that
+    may open (全省, 2024年, 其中) or close (达到, 为, 首次) it."""
+    s = w.space.sub("", s)
+    if not quotes:
+        s = s.translate(w.quotes)
+    s = w.anywhere.sub("", s)
+    if enumerations:
+        s = _drop_enumeration(w, s)
+    prev = None
+    while s != prev:
+        prev = s
+        s = w.brackets.sub("", s)
+        s = w.lead.sub("", s, count=1)
+        s = _strip_tail(w, s)
+    return s
+
+
+def _subject(w: _Words, phrase: str) -> str:
+    """What a phrase measures without its change word (消费贡献率上升 → 消费贡献率)."""
+    m = w.change_end.search(phrase)
+    return phrase[: m.start()] if m and m.start() > 0 else phrase
+
+
+def _entity(w: _Words, subject: str) -> str:
+    """A subject without its attribute noun (规模以上工业企业营业收入 → 规模以上工业企业)."""
+    m = w.attribute_end.search(subject)
+    return subject[: m.start()] if m and m.start() > 0 else subject
+
+
+def _rate(w: _Words, phrase: str, negative: bool) -> str:
+    """A rate's change word without its baseline (同比增长 → 增长); a fall says 变动."""
+    m = w.change_end.search(phrase)
+    if not m:
+        return phrase
+    word = w.changed if negative and m.group(2) in w.decrease else m.group(2)
+    return phrase[: m.start()] + word
+
+
+# --- the parts of a phrase -----------------------------------------------------------------------
+
+
+def _thing(w: _Words, post: str) -> tuple[str, int]:
+    """The thing counted, written right after a number (12家国家级孵化器 → 国家级孵化器), and how many
+    characters of `post` it takes."""
+    lead = w.thing_lead.match(post)
+    at = lead.end() if lead else 0
+    if not _CJK.match(post, at) and not (post[at : at + 1] and post[at] in w.quote_open):
+        return "", 0
+    stop = w.thing_stop.search(post, at)
+    end = stop.start() if stop else len(post)
+    return _clean(w, post[at:end], enumerations=False), end
+
+
+def _rank(w: _Words, lead: str, mention: str, subject: str) -> tuple[str, str]:
+    """居全国第3位 → (ranked measure)全国排名; also the ranked measure when the lead names it."""
+    s = w.anywhere.sub("", w.space.sub("", lead + mention).translate(w.quotes))
+    s = w.rank_number.sub("", s)
+    if w.change_end.search(s):  # 排名上升11位: a change of rank
+        return _clean(w, s), ""
+    scopes = list(w.rank_scope.finditer(s))
+    if scopes:
+        before, scope = s[: scopes[-1].start()], scopes[-1].group()
+    else:
+        verbs = list(w.rank_verb.finditer(s))
+        before, scope = (s[: verbs[-1].start()], s[verbs[-1].end() :]) if verbs else (s, "")
+    m = w.rank_verbs_rev.match(before[::-1])
+    if m:
+        before = before[: len(before) - m.end()]
+    before = _clean(w, before)
+    return (before or subject) + scope + w.rank_word, before
+
+
+def _shared_tail(w: _Words, first: str, last: str) -> str:
+    """The head the last item of a list shares with the others (城镇居民、农村居民人均可支配收入)."""
+    if w.complete_end.search(first):  # the first item names a measure: only a suffix is shared
+        m = w.suffix_end.search(last)
+        return m.group() if m and not first.endswith(m.group()) else ""
+    i = last.find(w.enum_end)
+    if i > 0:
+        return last[i + 1 :]
+    m = w.collective.search(last, 1)
+    if m:
+        return last[m.start() :]
+    if last[:1] and last[0] in w.quote_open and (close := last.find(w.quote_close[last[0]], 1)) > 0:
+        return last[close + 1 :]
+    for n in (2, 1):
+        if len(first) > n:
+            p = last.rfind(first[-n:])
+            if 0 < p and p + n < len(last):
+                return last[p + n :]
+    m = w.heads.search(last, 1)
+    if m:
+        return last[m.start() :]
+    return ""
+
+
+def _shared_prefix(w: _Words, first: str, item: str) -> str:
+    """The owner a short item shares with the first (省属企业营业收入、利润 → 省属企业利润)."""
+    if len(item) > 4 or not w.complete_end.search(first):
+        return ""
+    m = w.heads.search(first)
+    if m and m.start() > 0 and first.endswith(m.group()):
+        return first[: m.start()]
+    cut = len(first) - len(item)
+    return first[:cut] if cut >= 2 else ""
+
+
+def _items(w: _Words, pre: str, m: int) -> list[str]:
+    """The subjects of a list (before 分别), each with the head they share."""
+    parts = [p for p in pre.split(w.item_mark) if p]
+    if len(parts) < m:
+        finer = [p for p in w.list_split.split(pre) if p]
+        if len(finer) == m:
+            parts = finer
+    if len(parts) == 1:
+        for key, names in w.expand.items():
+            if key in parts[0]:
+                return [parts[0].replace(key, name, 1) for name in names]
+        return parts
+    if parts[0].startswith(w.ordinal):
+        parts = [p if p.startswith(w.ordinal) else w.ordinal + p for p in parts]
+    first, last = parts[0], parts[-1]
+    tail = _shared_tail(w, first, last)
+    items = [p + tail for p in parts[:-1]] if tail else parts[:-1]
+    i = last.find(w.enum_end)
+    if 0 < i and last[i - 1 : i + 1] not in w.enum_words:
+        last = last[:i] + last[i + 1 :]
+    items.append(last)
+    if not tail:
+        items = [items[0], *(_shared_prefix(w, items[0], x) + x for x in items[1:])]
+    return [x.translate(w.quotes) for x in items]
+
+
+# --- the sentence --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Chain:
+    """What the quantities of a sentence carry to the ones after them."""
+
+    subject: str = ""
+    subjects: list[str] = field(default_factory=list)
+    act: str = ""
+
+
+@dataclass
+class _Sentence:
+    text: str
+    quantities: Sequence[Span]
+    negatives: list[bool]
+    leads: list[str]
+    posts: list[str]
+    topics: list[str]  # the words of the clause before each quantity's clause, when it holds none
+    out: list[str]
+    chain: _Chain = field(default_factory=_Chain)
+
+
+def sentence_indicators(
+    text: str, start: int, end: int, quantities: Sequence[Span], negatives: Sequence[bool] | None = None
+) -> list[str]:
+    """The indicator of each quantity (in text order) of the sentence `text[start:end]`."""
+    w = _words()
+    n = len(quantities)
+    cl = clauses(text, start, end)
+    at = [cl.index(q.start) for q in quantities]
+    leads, posts, topics, joined = [], [], [], []
+    for i, q in enumerate(quantities):
+        k = at[i]
+        same = i > 0 and at[i - 1] == k
+        lo = max(cl.starts[k], quantities[i - 1].end) if same else cl.starts[k]
+        hi = quantities[i + 1].start if i + 1 < n and at[i + 1] == k else cl.ends[k]
+        leads.append(text[lo : q.start] if lo < q.start else "")
+        posts.append(text[q.end : hi] if q.end < hi else "")
+        joined.append(same and bool(w.joined.match(leads[-1])))
+        before = k - 1
+        topics.append(
+            _clean(w, text[cl.starts[before] : cl.ends[before]])
+            if before >= 0 and (i == 0 or at[i - 1] < before)
+            else ""
+        )
+    neg = list(negatives) if negatives is not None else [False] * n
+    st = _Sentence(text, quantities, neg, leads, posts, topics, [""] * n)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and joined[j]:
+            j += 1
+        if not _paired_list(w, st, i, j):
+            for k in range(i, j):
+                st.out[k] = _one(w, st, k, start)
+        i = j
+    return st.out
+
+
+def _paired_list(w: _Words, st: _Sentence, i: int, j: int) -> bool:
+    """A list of quantities paired with a list of subjects (分别, or a change word before the list)."""
+    m = j - i
+    raw = w.space.sub("", st.leads[i])
+    cut = max(raw.rfind(r) for r in w.respectively)
+    if m < 2 or (cut < 0 and not w.predicate.match(_clean(w, raw))):
+        return False
+    chain = st.chain
+    word = next(r for r in w.respectively if raw.rfind(r) == cut) if cut >= 0 else ""
+    pre, pred = (raw[:cut], raw[cut + len(word) :]) if cut >= 0 else ("", raw)
+    pre_c = _clean(w, pre, enumerations=False, quotes=True)
+    if not pre_c or w.predicate.match(pre_c):
+        pred = pre_c + pred
+        subject = chain.subject or st.topics[i]
+        items = chain.subjects[-m:] if len(chain.subjects) >= m else [subject] * m
+    else:
+        items = _items(w, pre_c, m)
+    change = _clean(w, pred)
+    for k in range(i, j):
+        if k > i and (own := w.joined.match(st.leads[k]).group(1)):  # type: ignore[union-attr]
+            change = own
+        item = items[min(k - i, len(items) - 1)]
+        phrase = item + change
+        if st.quantities[k].dimension in _RATES:
+            phrase = _rate(w, phrase, st.negatives[k])
+        st.out[k] = phrase or item or change
+    chain.subjects.extend(items)
+    chain.subject = items[-1] if items else chain.subject
+    chain.act = ""
+    return True
+
+
+def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
+    """The indicator of one quantity from its lead, the thing after it and the chain before it."""
+    q, chain, text = st.quantities[k], st.chain, st.text
+    raw = st.leads[k]
+    follows = bool(w.joiner.match(raw)) and k > 0
+    if follows:
+        raw = w.joiner.sub("", raw, count=1)
+    if q.dimension == "rank":
+        phrase, ranked = _rank(w, raw, text[q.start : q.end], chain.subject or st.topics[k])
+        if ranked:
+            chain.subject = ranked
+        return phrase
+    lead = _clean(w, raw)
+    dim = q.dimension
+    thing, used = _thing(w, st.posts[k]) if dim in w.thing_dimensions or not lead else ("", 0)
+    if used and k + 1 < len(st.quantities) and st.leads[k + 1].startswith(st.posts[k][:used]):
+        st.leads[k + 1] = st.leads[k + 1][used:]  # the thing is not the next quantity's lead
+    if thing and w.joiner_end.search(raw):
+        lead = ""  # 新梅江公园北段、柳林公园二期和56个口袋公园…: the number is an item of its own
+    act = w.act.match(lead)
+    subject = chain.subject or st.topics[k]
+    own = True
+    if lead and w.predicate.match(lead):
+        phrase, own = subject + lead, False
+    elif not lead:
+        if thing:
+            phrase = (chain.act if follows else "") + thing
+        elif follows:
+            phrase, own = _subject(w, st.out[k - 1]), False
+        else:
+            phrase, own = subject, False
+    elif act and act.end() == len(lead) and not thing:
+        phrase, own = chain.subject + lead, False  # 新开工X 740万套，基本建成511万套
+    elif subject and w.attributes.fullmatch(lead):
+        phrase, own = _entity(w, subject) + lead, False  # X项目250个，总投资10373亿元
+    else:
+        phrase = lead + thing
+        if follows and chain.act and not act and dim in w.thing_dimensions:
+            phrase = chain.act + phrase
+    phrase = phrase.translate(w.quotes)
+    if own and phrase:
+        chain.subject = _subject(w, phrase)
+        chain.subjects.append(chain.subject)
+        chain.act = act.group() if act else (chain.act if follows else "")
+    if dim in _RATES:
+        phrase = _rate(w, phrase, st.negatives[k])
+    return phrase or _fallback(text, sentence_start, q.start, st.posts[k])
+
+
+def _fallback(text: str, start: int, at: int, post: str) -> str:
+    """The nearest words before the number in its sentence, else after it: never nothing."""
+    words = re.findall(r"[\u4e00-\u9fffA-Za-z]+", text[max(start, at - 20) : at])
+    if words:
+        return words[-1]
+    after = re.findall(r"[\u4e00-\u9fffA-Za-z]+", post)
+    return after[0] if after else text[at : at + 8]
