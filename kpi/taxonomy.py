@@ -1,14 +1,15 @@
 """The indicator taxonomy and the region gazetteer: what a number measures, and where.
 
 Both are data (`vocab/indicators.toml`, `vocab/regions.toml`), loaded once into frozen dataclasses that
-check themselves, so a bad entry fails at first use naming its file and key. The extractor calls
-`indicator_id_for` for every record, so matching is precompiled (one regex of all synonyms, longest
+check themselves, so a bad entry fails at first use naming its file and key. An id is looked up from the
+indicator phrase the extractor's resolver gives a number (`kpi.extractor.indicator`); with a sentence,
+the same resolver reads the phrase first. Matching is precompiled (one regex of all synonyms, longest
 first) and cached.
 
+>>> indicator_id_for("国内生产总值", unit="CNY"), indicator_id_for("国内生产总值增长", unit="percent")
+('gdp', 'gdp_growth')
 >>> indicator_id_for(None, unit="percent", sentence="国内生产总值增长5.5%左右", mention_start_in_sentence=8)
 'gdp_growth'
->>> indicator_id_for("国内生产总值", unit="CNY")
-'gdp'
 >>> normalise_region("湖南"), region_code("湖南省"), local_currency("香港")
 ('湖南省', '430000', 'HKD')
 """
@@ -93,9 +94,8 @@ class Indicator:
 
 @dataclass(frozen=True, slots=True)
 class MatchingRules:
-    """The [matching] table: words read around a synonym."""
+    """The [matching] table: words read around a synonym in an indicator phrase."""
 
-    clause_marks: str
     neutral_bridges: tuple[str, ...]
     change_bridges: tuple[str, ...]
     reference_cues: tuple[str, ...]
@@ -103,14 +103,11 @@ class MatchingRules:
     gap_breaks: tuple[str, ...]
     quantity_words: tuple[str, ...]
     max_gap: int
-    max_clauses_back: int
     cue_window: int
 
     def __post_init__(self) -> None:
-        if min(self.max_gap, self.max_clauses_back, self.cue_window) < 0:
-            raise ValueError("max_gap, max_clauses_back and cue_window must be >= 0")
-        if not self.clause_marks:
-            raise ValueError("clause_marks must not be empty")
+        if min(self.max_gap, self.cue_window) < 0:
+            raise ValueError("max_gap and cue_window must be >= 0")
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -125,7 +122,6 @@ class Taxonomy:
     rules: MatchingRules
     by_surface: Mapping[str, tuple[Indicator, ...]]
     synonym_re: re.Pattern[str] = field(init=False)  # every synonym, longest first
-    clause_re: re.Pattern[str] = field(init=False)
     change_re: re.Pattern[str] = field(init=False)
     break_re: re.Pattern[str] = field(init=False)  # share cues and gap breaks
     filler_re: re.Pattern[str] = field(init=False)  # bridges, quantities, digits, punctuation
@@ -135,7 +131,6 @@ class Taxonomy:
         filler = r.neutral_bridges + r.change_bridges + r.quantity_words
         patterns = {
             "synonym_re": _alternation(tuple(self.by_surface)),
-            "clause_re": f"[{re.escape(r.clause_marks)}]",
             "change_re": _alternation(r.change_bridges),
             "break_re": _alternation(r.share_cues + r.gap_breaks),
             "filler_re": rf"{_alternation(filler)}|[\W\d_a-zA-Z]+",
@@ -191,7 +186,8 @@ def indicator_ids() -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class IndicatorMatch:
-    """Where a number's indicator was named in its sentence: `text[start:end]` is the synonym."""
+    """Where a number's indicator was named: `text[start:end]` is the synonym (in the phrase, or in
+    the sentence for `match_indicator`)."""
 
     indicator_id: str
     start: int
@@ -203,104 +199,71 @@ def indicator_id_for(
 ) -> str | None:
     """The canonical id of what a number measures, or None when none fits.
 
-    With the sentence and the number's offset in it, the sentence decides (nearest synonym before the
-    number, in its clause or, for a clause without a subject, an earlier one); else the `indicator`
-    words. The unit picks the measure: percent after 国内生产总值 is gdp_growth, 万亿元 is gdp."""
+    The `indicator` phrase decides; given the sentence and the number's offset in it instead, the
+    extractor's indicator resolver reads the phrase from the sentence. The unit picks the measure:
+    percent after 国内生产总值 is gdp_growth, 万亿元 is gdp."""
     if sentence and mention_start_in_sentence is not None:
         found = match_indicator(sentence, mention_start_in_sentence, unit=unit)
-    elif indicator:
-        found = match_indicator(indicator, len(indicator), unit=unit)
     else:
-        return None
+        found = match_phrase(indicator, unit=unit) if indicator else None
     return found.indicator_id if found else None
 
 
 @lru_cache(maxsize=65536)
 def match_indicator(sentence: str, mention_start: int, *, unit: str) -> IndicatorMatch | None:
-    """The indicator of the number at `mention_start` of `sentence`, with the synonym's position."""
+    """The indicator of the number at `mention_start` of `sentence`, with the synonym's position in the
+    sentence (where it is written there, else the number's)."""
+    from kpi.extractor.indicator import indicator_at  # the extractor imports this module
+
+    if unit not in unit_dimensions() or not 0 <= mention_start <= len(sentence):
+        return None
+    phrase = indicator_at(sentence, mention_start, unit_dimensions()[unit])
+    found = match_phrase(phrase, unit=unit) if phrase else None
+    if found is None:
+        return None
+    surface = phrase[found.start : found.end]
+    at = sentence.rfind(surface, 0, mention_start)
+    return IndicatorMatch(found.indicator_id, *((at, at + len(surface)) if at >= 0 else (mention_start,) * 2))
+
+
+@lru_cache(maxsize=65536)
+def match_phrase(phrase: str, *, unit: str) -> IndicatorMatch | None:
+    """The indicator an indicator phrase names: its last synonym that is not a reference (占地区生产总值
+    比重), when only bridge words follow it (增长, 实际增长, 达到) and its entry takes the unit's dimension."""
     tax = taxonomy()
     dimension = unit_dimensions().get(unit)
-    if dimension is None or not 0 <= mention_start <= len(sentence):
+    if dimension is None:
         return None
-    clauses = _clause_starts(tax, sentence, mention_start)
-    own = clauses[-1]
-    subject = _subject(tax, sentence, own, mention_start)
-    if subject is not None:
-        if mention_start - subject.end() > tax.rules.max_gap:
-            return None
-        return _resolve(tax, sentence, subject, own, mention_start, dimension)
-    if _residue(tax, sentence[own:mention_start]):
-        return None  # the clause has a subject the taxonomy does not know
-    return _walk_back(tax, sentence, clauses, mention_start, dimension)
-
-
-def _clause_starts(tax: Taxonomy, text: str, end: int) -> list[int]:
-    starts = [0] + [m.end() for m in tax.clause_re.finditer(text, 0, end)]
-    return starts
-
-
-def _subject(tax: Taxonomy, text: str, start: int, end: int) -> re.Match[str] | None:
-    """The last synonym in text[start:end] that is not a reference (占地区生产总值比重)."""
-    matches = list(tax.synonym_re.finditer(text, start, end))
-    for m in reversed(matches):
-        if not _ends_near(text, start, m.start(), tax.rules.reference_cues, tax.rules.cue_window):
-            return m
-    return None
-
-
-def _ends_near(text: str, floor: int, at: int, phrases: tuple[str, ...], window: int) -> bool:
-    """Whether one of `phrases` ends at most `window` characters before `at` (not before `floor`)."""
-    for phrase in phrases:
-        lo = max(floor, at - window - len(phrase))
-        if text.rfind(phrase, lo, at) >= 0:
-            return True
-    return False
-
-
-def _residue(tax: Taxonomy, text: str) -> str:
-    """What is left of a clause once bridges, quantities, numbers and punctuation are taken out."""
-    return tax.filler_re.sub("", text)
-
-
-def _resolve(
-    tax: Taxonomy, text: str, subject: re.Match[str], clause: int, mention_start: int, dimension: str
-) -> IndicatorMatch | None:
-    """The entry of a synonym that fits the number's dimension, unless a cue rules it out.
-
-    `clause` is where the subject's clause starts. What stands between subject and number must be
-    bridges and quantities only: the rest of the subject's clause and the number's own clause (the
-    clauses between them are the walk-back's business)."""
+    subject = _subject(tax, phrase)
+    if subject is None or len(phrase) - subject.end() > tax.rules.max_gap:
+        return None
     ind = next((i for i in tax.by_surface[subject.group()] if i.accepts(dimension)), None)
-    if ind is None or _ends_near(text, clause, subject.start(), ind.exclude, tax.rules.cue_window):
+    if ind is None or _ends_near(phrase, subject.start(), ind.exclude, tax.rules.cue_window):
         return None
-    if tax.break_re.search(text, subject.end(), mention_start):
-        return None  # a share of something else, or a number of another subject (A和B分别…)
-    own = max(_clause_starts(tax, text, mention_start)[-1], subject.end())
-    clause_end = tax.clause_re.search(text, subject.end(), mention_start)
-    gaps = [
-        text[subject.end() : clause_end.start() if clause_end else mention_start],
-        text[own:mention_start],
-    ]
-    if any(_residue(tax, gap) for gap in gaps):
-        return None  # words that are neither bridges nor quantities stand between subject and number
-    if ind.measure in _LEVEL_MEASURES and any(tax.change_re.search(g) for g in gaps):
+    gap = phrase[subject.end() :]
+    if tax.break_re.search(gap) or _residue(tax, gap):
+        return None  # a share of something else, or words that are neither bridges nor quantities
+    if ind.measure in _LEVEL_MEASURES and tax.change_re.search(gap):
         return None  # an increment (增产74亿斤), not the level
     return IndicatorMatch(ind.id, subject.start(), subject.end())
 
 
-def _walk_back(
-    tax: Taxonomy, text: str, clauses: list[int], mention_start: int, dimension: str
-) -> IndicatorMatch | None:
-    """Borrow the subject of an earlier clause ("地区生产总值达5.53万亿元、增长4.8%")."""
-    for i in range(len(clauses) - 2, max(-1, len(clauses) - 2 - tax.rules.max_clauses_back), -1):
-        start, end = clauses[i], clauses[i + 1] - 1  # the clause without its closing mark
-        subject = _subject(tax, text, start, end)
-        if subject is not None:
-            return _resolve(tax, text, subject, start, mention_start, dimension)
-        segment = text[start:end]
-        if any(c.isdigit() for c in segment) and _residue(tax, segment):
-            return None  # another quantity with a subject of its own stands in between
+def _subject(tax: Taxonomy, text: str) -> re.Match[str] | None:
+    """The last synonym in `text` that is not a reference (占地区生产总值比重)."""
+    for m in reversed(list(tax.synonym_re.finditer(text))):
+        if not _ends_near(text, m.start(), tax.rules.reference_cues, tax.rules.cue_window):
+            return m
     return None
+
+
+def _ends_near(text: str, at: int, phrases: tuple[str, ...], window: int) -> bool:
+    """Whether one of `phrases` ends at most `window` characters before `at`."""
+    return any(text.rfind(p, max(0, at - window - len(p)), at) >= 0 for p in phrases)
+
+
+def _residue(tax: Taxonomy, text: str) -> str:
+    """What is left of a gap once bridges, quantities, numbers and punctuation are taken out."""
+    return tax.filler_re.sub("", text)
 
 
 # --- regions -----------------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ class _Words:
     rank_number: re.Pattern[str]
     thing_stop: re.Pattern[str]
     thing_lead: re.Pattern[str]
+    not_thing: re.Pattern[str]
     thing_dimensions: frozenset[str]
     heads: re.Pattern[str]
     collective: re.Pattern[str]
@@ -140,6 +141,7 @@ def _words() -> _Words:
         rank_number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
         thing_stop=re.compile(rf"{alternation(act['thing_stops'])}|\d|(?:{joiners})(?=\s*\d)|(?:{joiners})\s*$"),
         thing_lead=re.compile(f"^(?:{alternation(act['thing_lead'])})+"),
+        not_thing=re.compile(alternation(act["not_things"])),
         thing_dimensions=frozenset(act["thing_dimensions"]),
         heads=re.compile(alternation(lst["heads"])),
         collective=re.compile("|".join(lst["collective_patterns"])),
@@ -232,6 +234,8 @@ def _thing(w: _Words, post: str) -> tuple[str, int]:
         return "", 0
     stop = w.thing_stop.search(post, at)
     end = stop.start() if stop else len(post)
+    if w.not_thing.match(post, at):
+        return "", 0
     return _clean(w, post[at:end], enumerations=False), end
 
 
@@ -420,9 +424,13 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
         if ranked:
             chain.subject = ranked
         return phrase
+    mark = raw.rfind(w.item_mark)
+    if mark > 0 and w.predicate.match(_clean(w, raw[mark + 1 :])):
+        raw = raw[mark + 1 :]  # 达到5.53万亿元、稳居全国前十强、增长4.8%: the last item speaks
     lead = _clean(w, raw)
     dim = q.dimension
-    thing, used = _thing(w, st.posts[k]) if dim in w.thing_dimensions or not lead else ("", 0)
+    counted = not lead or (dim in w.thing_dimensions and not w.complete_end.search(lead))
+    thing, used = _thing(w, st.posts[k]) if counted else ("", 0)
     if used and k + 1 < len(st.quantities) and st.leads[k + 1].startswith(st.posts[k][:used]):
         st.leads[k + 1] = st.leads[k + 1][used:]  # the thing is not the next quantity's lead
     if thing and w.joiner_end.search(raw):
@@ -464,3 +472,31 @@ def _fallback(text: str, start: int, at: int, post: str) -> str:
         return words[-1]
     after = re.findall(r"[\u4e00-\u9fffA-Za-z]+", post)
     return after[0] if after else text[at : at + 8]
+
+
+def indicator_at(sentence: str, offset: int, dimension: str) -> str:
+    """The indicator of the number whose mention starts at `offset` of `sentence` (the taxonomy reads a
+    sentence through this): the sentence's quantities found as the extractor finds them."""
+    from kpi.extractor.find import find_quantities, find_ranks
+    from kpi.extractor.reject import drop_overlaps
+    from kpi.extractor.resolve import resolve, resolve_rank
+
+    found = [resolve_rank(m) for m in find_ranks(sentence)] + [resolve(m) for m in find_quantities(sentence)]
+    qs: list[Span] = list(drop_overlaps([q for q in found if q is not None]))
+    at = next((i for i, q in enumerate(qs) if q.start <= offset < max(q.end, q.start + 1)), None)
+    if at is None:
+        m = _NUMBER.match(sentence, offset)
+        qs.append(_Mention(offset, m.end() if m else offset + 1, dimension))
+        qs.sort(key=lambda q: q.start)
+        at = next(i for i, q in enumerate(qs) if q.start == offset)
+    return sentence_indicators(sentence, 0, len(sentence), qs)[at]
+
+
+_NUMBER = re.compile(r"[\d.,%]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    start: int
+    end: int
+    dimension: str
