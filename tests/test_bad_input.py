@@ -151,7 +151,7 @@ def test_decode_error_detail_names_the_byte(tmp_path):
     run(_undecodable(tmp_path), "--out", tmp_path / "out")
     (letter,) = pl.read_parquet(tmp_path / "out" / "dead_letter.parquet").to_dicts()
     assert letter["detail"] == (
-        "not UTF-8, GB18030 or Big5-HKSCS at byte 20: 43 of 63 bytes cannot be decoded (more than the 1% allowed)"
+        "not UTF-8, GB18030 or Big5-HKSCS at byte 20: more than 4 of its 63 bytes cannot be decoded"
     )
     assert letter["raw"] == (tmp_path / "bad.txt").read_bytes()
 

@@ -114,7 +114,7 @@ def test_mostly_undecodable_is_a_decode_error_naming_the_share(tmp_path):
     summary = summary_of(tmp_path / "out")
     assert summary["dead_letters_by_reason"]["decode_error"] == 1 and summary["replaced_bytes"] == 0
     (letter,) = pl.read_parquet(tmp_path / "out" / "dead_letter.parquet").to_dicts()
-    assert "bytes cannot be decoded (more than the 1% allowed)" in letter["detail"]
+    assert f"more than {len(data) // 100} of its {len(data):,} bytes cannot be decoded" in letter["detail"]
     assert letter["raw"] == bytes(data)
 
 

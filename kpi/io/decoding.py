@@ -13,13 +13,16 @@
 
 A lenient decoding is accepted when its replaced bytes are at most `MAX_REPLACED_SHARE` (1 %) of the
 input, or at most `MIN_REPLACED_ALLOWANCE` bytes (one cut character) in a short input, and always
-less than half of it. Anything else is a `DecodeFailure` (a `decode_error` dead letter).
+less than half of it; decoding stops as soon as more are found, so junk is rejected cheaply. Every
+decoding must also look like text (no NUL, few control characters) and, for the Chinese codecs, like
+Chinese (mostly common characters). Anything else is a `DecodeFailure` (a `decode_error` dead letter).
 """
 
 from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 import re
 import threading
 import unicodedata
@@ -73,19 +76,18 @@ def decode(data: bytes) -> Decoded:
     except UnicodeDecodeError as exc:
         utf8_at = exc.start
     nearly = _lenient(data, "utf-8")
-    evidence = len(_WIDE.findall(nearly.text))
-    if _allowed(nearly, len(data)) and evidence >= _UTF8_EVIDENCE * nearly.replaced_bytes:
+    if nearly is not None and _looks_utf8(nearly):
         return Decoded(_plausible_or_fail(nearly.text, data, "utf-8"), "utf-8", nearly.replaced_bytes)
     strict, furthest, garbled = _strict_chinese(data, utf8_at)
     if strict:
         return _choose(strict, data)
-    lenient = _lenient_candidates(data, nearly)
+    lenient, lenient_garbled = _lenient_candidates(data, nearly)
     if lenient:
         return _fewest_replaced(lenient, data)
-    if garbled:
-        raise DecodeFailure(f"not UTF-8 (at byte {utf8_at:,}), GB18030 or Big5-HKSCS text ({garbled})")
-    least = min(nearly.replaced_bytes, *(_lenient(data, c).replaced_bytes for c in _CHINESE))
-    raise DecodeFailure(f"not UTF-8, GB18030 or Big5-HKSCS at byte {furthest:,}: {_undecodable(least, data)}")
+    if garbled or lenient_garbled:
+        why = garbled or lenient_garbled
+        raise DecodeFailure(f"not UTF-8 (at byte {utf8_at:,}), GB18030 or Big5-HKSCS text ({why})")
+    raise DecodeFailure(f"not UTF-8, GB18030 or Big5-HKSCS at byte {furthest:,}: {_undecodable(data)}")
 
 
 def decode_bytes(data: bytes) -> str:
@@ -96,17 +98,21 @@ def decode_bytes(data: bytes) -> str:
 # --- the steps -----------------------------------------------------------------------------------
 
 
+def _looks_utf8(decoded: Decoded) -> bool:
+    """Enough valid characters beyond U+07FF (three or four UTF-8 bytes each) per replaced byte."""
+    needed = _UTF8_EVIDENCE * decoded.replaced_bytes
+    return sum(1 for _ in itertools.islice(_WIDE.finditer(decoded.text), needed)) >= needed
+
+
 def _with_bom(data: bytes, codec: str, name: str) -> Decoded:
     """The decoding the byte-order mark names; binary data that happens to start like one (many
     private-use or unassigned characters) is a DecodeFailure."""
     try:
-        decoded = Decoded(data.decode(codec), codec)
+        decoded: Decoded | None = Decoded(data.decode(codec), codec)
     except UnicodeDecodeError:
         decoded = _lenient(data, codec)
-        if not _allowed(decoded, len(data)):
-            raise DecodeFailure(
-                f"not {name} text despite its byte-order mark: {_undecodable(decoded.replaced_bytes, data)}"
-            ) from None
+    if decoded is None:
+        raise DecodeFailure(f"not {name} text despite its byte-order mark: {_undecodable(data)}")
     _plausible_or_fail(decoded.text, data, codec)
     if odd := _odd(decoded.text[:_SAMPLE]):
         raise DecodeFailure(f"not {name} text despite its byte-order mark: {odd}")
@@ -131,13 +137,15 @@ def _strict_chinese(data: bytes, utf8_at: int) -> tuple[list[Decoded], int, str]
     return plausible, furthest, why
 
 
-def _lenient_candidates(data: bytes, utf8: Decoded) -> list[Decoded]:
-    """Lenient decodings within the allowance that are plausible text (raising for binary data)."""
-    found = [utf8, *(_lenient(data, c) for c in _CHINESE)]
-    found = [c for c in found if _allowed(c, len(data))]
+def _lenient_candidates(data: bytes, utf8: Decoded | None) -> tuple[list[Decoded], str]:
+    """Lenient decodings within the allowance that are plausible text (raising for binary data), and
+    why those that do not look like Chinese text were left out."""
+    found = [c for c in (utf8, *(_lenient(data, c) for c in _CHINESE)) if c is not None]
     for candidate in found:
         _plausible_or_fail(candidate.text, data, candidate.codec)
-    return [c for c in found if c.codec == "utf-8" or _garble(c.text) is None]
+    why = {c.codec: _garble(c.text) for c in found if c.codec != "utf-8"}
+    kept = [c for c in found if not why.get(c.codec)]
+    return kept, "; ".join(f"as {_NAMES[codec]} with U+FFFD: {w}" for codec, w in why.items() if w)
 
 
 def _fewest_replaced(candidates: list[Decoded], data: bytes) -> Decoded:
@@ -147,37 +155,47 @@ def _fewest_replaced(candidates: list[Decoded], data: bytes) -> Decoded:
     return best[0] if len(best) == 1 or best[0].codec == "utf-8" else _choose(best, data)
 
 
-def _undecodable(replaced: int, data: bytes) -> str:
-    share = f"{100 * MAX_REPLACED_SHARE:g}%"
-    return f"{replaced:,} of {len(data):,} bytes cannot be decoded (more than the {share} allowed)"
+def _undecodable(data: bytes) -> str:
+    """Why a lenient decoding failed: more bytes than `_allowance` cannot be decoded."""
+    return f"more than {_allowance(len(data)):,} of its {len(data):,} bytes cannot be decoded"
 
 
 # --- lenient decoding ----------------------------------------------------------------------------
 
-_tally = threading.local()
+_tally = threading.local()  # bytes replaced so far by the decoding running in this thread, and its limit
+
+
+class _TooMany(Exception):
+    """More bytes than allowed cannot be decoded: stop decoding (it is not text)."""
 
 
 def _count_and_replace(exc: UnicodeError) -> tuple[str, int]:
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
     _tally.replaced += exc.end - exc.start
+    if _tally.replaced > _tally.limit:
+        raise _TooMany
     return "\ufffd", exc.end
 
 
 codecs.register_error("kpi.count_replace", _count_and_replace)
 
 
-def _lenient(data: bytes, codec: str) -> Decoded:
-    """`data` decoded with U+FFFD for each undecodable sequence, counting the bytes replaced."""
-    _tally.replaced = 0
-    text = data.decode(codec, "kpi.count_replace")
+def _lenient(data: bytes, codec: str) -> Decoded | None:
+    """`data` decoded with U+FFFD for each undecodable sequence, counting the bytes replaced; None as
+    soon as more bytes than `_allowance` cannot be decoded (so junk costs little)."""
+    _tally.replaced, _tally.limit = 0, _allowance(len(data))
+    try:
+        text = data.decode(codec, "kpi.count_replace")
+    except _TooMany:
+        return None
     return Decoded(text, codec, _tally.replaced)
 
 
-def _allowed(decoded: Decoded, size: int) -> bool:
-    """Few enough bytes replaced to call the input text (see the module's docstring)."""
-    n = decoded.replaced_bytes
-    return n * 2 < size and n <= max(int(size * MAX_REPLACED_SHARE), MIN_REPLACED_ALLOWANCE)
+def _allowance(size: int) -> int:
+    """Bytes a lenient decoding may replace (see the module's docstring): 1 % of `size`, at least
+    a cut character's worth, always less than half."""
+    return min(max(int(size * MAX_REPLACED_SHARE), MIN_REPLACED_ALLOWANCE), (size - 1) // 2)
 
 
 # --- plausibility --------------------------------------------------------------------------------
