@@ -34,9 +34,9 @@ class ClauseMarks:
 @cache
 def marks() -> ClauseMarks:
     c = indicator_vocab()["clause"]
-    return ClauseMarks(
-        re.compile(f"[{re.escape(c['marks'])}]"), re.compile(alternation(c["joiners"])), tuple(c["joiners"])
-    )
+    others = c["marks"].replace(",", "")
+    mark = f"[{re.escape(others)}]" + ("|(?<!\\d),|,(?!\\d)" if "," in c["marks"] else "")  # not 12,251
+    return ClauseMarks(re.compile(mark), re.compile(alternation(c["joiners"])), tuple(c["joiners"]))
 
 
 @dataclass(frozen=True, slots=True)

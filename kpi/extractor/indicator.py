@@ -51,6 +51,7 @@ class _Words:
     anywhere: re.Pattern[str]
     tail_rev: re.Pattern[str]
     tail_pattern: re.Pattern[str]
+    tail_keep: re.Pattern[str]
     enum_end: str
     enum_gap: int
     enum_words: frozenset[str]
@@ -63,6 +64,7 @@ class _Words:
     joiner: re.Pattern[str]  # a joiner at the start of a lead
     list_split: re.Pattern[str]
     change_end: re.Pattern[str]  # baselines and a change word ending a phrase
+    subject_end: re.Pattern[str]  # the same, any baseline
     change_word: re.Pattern[str]
     decrease: frozenset[str]
     changed: str
@@ -114,6 +116,7 @@ def _words() -> _Words:
         anywhere=re.compile("|".join([alternation(noise["anywhere"]), *noise["anywhere_patterns"]])),
         tail_rev=re.compile(f"^(?:{_rev(noise['tail'])})+"),
         tail_pattern=re.compile(f"(?:{'|'.join(noise['tail_patterns'])})$"),
+        tail_keep=re.compile(f"(?:{alternation(noise['tail_keep'])})$"),
         enum_end=noise["enumeration_end"],
         enum_gap=int(noise["enumeration_max_gap"]),
         enum_words=frozenset(noise["enumeration_words"]),
@@ -126,6 +129,7 @@ def _words() -> _Words:
         joiner=re.compile(rf"^\s*(?:{joiners})\s*"),
         list_split=re.compile(joiners),
         change_end=re.compile(f"((?:{baselines})*)({changes})$"),
+        subject_end=re.compile(f"(?:{'|'.join([baselines, *change['baseline_patterns']])})*(?:{changes})$"),
         change_word=re.compile(f"(?:{baselines})*(?:{changes})"),
         decrease=frozenset(change["decrease"]),
         changed=change["changed"],
@@ -139,7 +143,7 @@ def _words() -> _Words:
         attributes=re.compile(f"(?:{attributes})+"),
         attribute_end=re.compile(f"(?:{attributes})$"),
         rank_number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
-        thing_stop=re.compile(rf"{alternation(act['thing_stops'])}|\d|(?:{joiners})(?=\s*\d)|(?:{joiners})\s*$"),
+        thing_stop=re.compile(rf"{alternation(act['thing_stops'])}|\d|(?:{joiners})(?=\s*\d)"),
         thing_lead=re.compile(f"^(?:{alternation(act['thing_lead'])})+"),
         not_thing=re.compile(alternation(act["not_things"])),
         thing_dimensions=frozenset(act["thing_dimensions"]),
@@ -156,7 +160,7 @@ def _words() -> _Words:
 
 
 def _strip_tail(w: _Words, s: str) -> str:
-    while s:
+    while s and not w.tail_keep.search(s):
         m = w.tail_rev.match(s[::-1])
         if m:
             s = s[: len(s) - m.end()]
@@ -203,7 +207,7 @@ def _clean(w: _Words, s: str, *, enumerations: bool = True, quotes: bool = False
 
 def _subject(w: _Words, phrase: str) -> str:
     """What a phrase measures without its change word (消费贡献率上升 → 消费贡献率)."""
-    m = w.change_end.search(phrase)
+    m = w.subject_end.search(phrase)
     return phrase[: m.start()] if m and m.start() > 0 else phrase
 
 
@@ -358,11 +362,12 @@ def sentence_indicators(
         lo = max(cl.starts[k], quantities[i - 1].end) if same else cl.starts[k]
         hi = quantities[i + 1].start if i + 1 < n and at[i + 1] == k else cl.ends[k]
         leads.append(text[lo : q.start] if lo < q.start else "")
-        posts.append(text[q.end : hi] if q.end < hi else "")
+        post = text[q.end : hi] if q.end < hi else ""
+        posts.append(w.joiner_end.sub("", post) if i + 1 < n and hi == quantities[i + 1].start else post)
         joined.append(same and bool(w.joined.match(leads[-1])))
         before = k - 1
         topics.append(
-            _clean(w, text[cl.starts[before] : cl.ends[before]])
+            _subject(w, _clean(w, text[cl.starts[before] : cl.ends[before]]))
             if before >= 0 and (i == 0 or at[i - 1] < before)
             else ""
         )
@@ -436,21 +441,26 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
     if thing and w.joiner_end.search(raw):
         lead = ""  # 新梅江公园北段、柳林公园二期和56个口袋公园…: the number is an item of its own
     act = w.act.match(lead)
-    subject = chain.subject or st.topics[k]
+    if not chain.subject and st.topics[k]:
+        chain.subject = st.topics[k]  # 吉化乙烯项目投产，总产能达190万吨
+    subject = chain.subject
     own = True
     if lead and w.predicate.match(lead):
         phrase, own = subject + lead, False
     elif not lead:
-        if thing:
+        if thing and len(thing) <= 2 and chain.subjects:
+            phrase = chain.subjects[-1] + thing  # 开办450个职业培训课程，8900人次参与
+        elif thing:
             phrase = (chain.act if follows else "") + thing
         elif follows:
             phrase, own = _subject(w, st.out[k - 1]), False
         else:
             phrase, own = subject, False
     elif act and act.end() == len(lead) and not thing:
-        phrase, own = chain.subject + lead, False  # 新开工X 740万套，基本建成511万套
+        phrase, own = (chain.subjects[-1] if chain.subjects else "") + lead, False  # X 740万套，基本建成511万套
     elif subject and w.attributes.fullmatch(lead):
         phrase, own = _entity(w, subject) + lead, False  # X项目250个，总投资10373亿元
+        chain.subject = phrase
     else:
         phrase = lead + thing
         if follows and chain.act and not act and dim in w.thing_dimensions:
