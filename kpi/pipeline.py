@@ -3,9 +3,11 @@
 inputs -> documents (kpi.io.readers) -> records (kpi.extractor) -> validation (kpi.validation)
 -> records.parquet / quarantine.parquet / dead_letter.parquet, then summary.json and datapackage.json.
 
-Documents are read one at a time and their records are validated and written every `chunk_docs`
-inputs, so memory stays bounded whatever the corpus size. Every file is written on every run,
-through a temporary file and an atomic rename; other files in the output folder are left alone.
+Documents are read one at a time, extracted in this process or in worker processes (kpi.parallel:
+`workers`, and the per-document budget `doc_timeout`), and their records are validated and written,
+in input order, every `chunk_docs` inputs, so memory stays bounded whatever the corpus size. Every
+file is written on every run, through a temporary file and an atomic rename; other files in the
+output folder are left alone.
 
 >>> import tempfile
 >>> folder = Path(tempfile.mkdtemp())
@@ -34,6 +36,7 @@ from kpi.frame import empty_quarantine, records_frame
 from kpi.io.datapackage import write_datapackage
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, DeadLetter, Document, InputError, Item, iter_inputs
 from kpi.io.writers import ParquetSink, write_json_atomic
+from kpi.parallel import DEFAULT_DOC_TIMEOUT, Extraction, make_extraction
 from kpi.record import DEAD_LETTER_REASONS, DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, Record
 
 __all__ = ["Summary", "finish_run", "load_validator", "run_extract"]
@@ -42,7 +45,6 @@ log = logging.getLogger("kpi.pipeline")
 
 Progress = Callable[[Item], None]
 Validator = Callable[[pl.DataFrame], Any]
-Extractor = Callable[..., list[Record]]
 CHUNK_RAW_BYTES = 64 << 20  # also write a chunk once its dead letters hold this many raw bytes
 VALIDATION_ERROR = "validation_error"  # failed_expectations entry when the validator itself failed
 _TABLES = {"records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA, "dead_letter": DEAD_LETTER_SCHEMA}
@@ -141,13 +143,18 @@ def run_extract(
     validate: bool = True,
     progress: Progress | None = None,
     stdin: IO[Any] | None = None,
+    workers: int = 1,
+    doc_timeout: float | None = DEFAULT_DOC_TIMEOUT,
 ) -> Summary:
     """Extract records from `inputs` into the files of `out_dir`; return the run's Summary.
 
+    `workers` > 1 extracts in that many worker processes (kpi.parallel), with the same records in
+    the same order. A document whose extraction takes longer than `doc_timeout` seconds per 100,000
+    characters (at least `doc_timeout`; None or 0: no limit) is dead-lettered as `timeout`, one on
+    which the extractor fails as `extract_error`; the run goes on.
+
     Raises InputError (exit code 2) before writing anything when the inputs cannot be used.
     """
-    from kpi.extractor.extract import extract
-
     items = iter_inputs(
         inputs, manifest=manifest, max_doc_chars=max_doc_chars, stdin=stdin, exclude=[Path(out_dir)]
     )
@@ -156,10 +163,11 @@ def run_extract(
     summary = Summary()
     started = time.perf_counter()
     with ExitStack() as stack:
+        engine = stack.enter_context(make_extraction(workers=workers, doc_timeout=doc_timeout))
         sinks = {
             name: stack.enter_context(ParquetSink(out / f"{name}.parquet", s)) for name, s in _TABLES.items()
         }
-        for records, dead in _chunks(items, extract, max(1, chunk_docs), summary, progress):
+        for records, dead in _chunks(items, engine, max(1, chunk_docs), summary, progress):
             _write_chunk(records, dead, sinks, validator, summary)
     return finish_run(out, summary, started)
 
@@ -191,21 +199,24 @@ def _output_folder(out_dir: str | Path) -> Path:
 
 
 def _chunks(
-    items: Iterable[Item], extract: Extractor, chunk_docs: int, summary: Summary, progress: Progress | None
+    items: Iterable[Item], engine: Extraction, chunk_docs: int, summary: Summary, progress: Progress | None
 ) -> Iterator[tuple[list[Record], list[DeadLetter]]]:
-    """(records, dead letters) of every `chunk_docs` inputs (sooner when dead letters get big)."""
+    """(records, dead letters) of every `chunk_docs` inputs (sooner when dead letters get big), in
+    input order, extracted by `engine` (kpi.parallel)."""
     records: list[Record] = []
     dead: list[DeadLetter] = []
     inputs = raw_bytes = 0
-    for item in items:
-        summary.count(item)
+    for item, outcome in engine.map(items):
         inputs += 1
-        if isinstance(item, Document):
-            records.extend(_extract_one(extract, item))
+        if isinstance(outcome, DeadLetter):  # the reader's, or a timeout / extract_error
+            summary.count(outcome)
+            log.debug("dead letter %s: %s (%s)", outcome.source, outcome.reason_code, outcome.detail)
+            dead.append(outcome)
+            raw_bytes += len(outcome.raw or b"")
+            item = outcome
         else:
-            log.debug("dead letter %s: %s (%s)", item.source, item.reason_code, item.detail)
-            dead.append(item)
-            raw_bytes += len(item.raw or b"")
+            summary.count(item)
+            records.extend(outcome)
         if progress is not None:
             progress(item)
         if inputs >= chunk_docs or raw_bytes >= CHUNK_RAW_BYTES:
@@ -213,14 +224,6 @@ def _chunks(
             records, dead, inputs, raw_bytes = [], [], 0, 0
     if records or dead:
         yield records, dead
-
-
-def _extract_one(extract: Extractor, doc: Document) -> list[Record]:
-    try:
-        return list(extract(doc.text, doc_id=doc.doc_id, published=doc.published, region=doc.region))
-    except Exception as exc:  # a bug in the extractor: say which document triggers it
-        exc.add_note(f"while extracting {doc.source} (doc_id {doc.doc_id!r})")
-        raise
 
 
 def _write_chunk(

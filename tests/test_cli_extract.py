@@ -265,20 +265,23 @@ def test_progress_sees_every_input_once(corpus, tmp_path):
     assert summary.chars == sum(len(s.text) for s in seen if isinstance(s, Document))
 
 
-def test_an_extractor_bug_names_the_document_and_keeps_old_outputs(corpus, tmp_path, monkeypatch, no_records):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_extractor_bug_dead_letters_the_document_and_the_run_goes_on(corpus, tmp_path, monkeypatch, workers):
+    def crash(text, *, doc_id, published=None, region=None):
+        if doc_id == "a":
+            raise KeyError("bug")
+        return [record_for(doc_id, published, region)]
+
+    monkeypatch.setattr(kpi.extractor.extract, "extract", crash)  # a local function: extracted in process
     out = tmp_path / "out"
-    pipeline.run_extract([corpus], out, validate=False)
-    before = (out / "summary.json").read_bytes()
-
-    def crash(text, **kw):
-        raise KeyError("bug")
-
-    monkeypatch.setattr(kpi.extractor.extract, "extract", crash)
-    with pytest.raises(KeyError) as caught:
-        pipeline.run_extract([corpus], out, validate=False)
-    assert any("a.txt" in note for note in caught.value.__notes__)
-    assert (out / "summary.json").read_bytes() == before
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    summary = pipeline.run_extract([corpus], out, validate=False, workers=workers)
+    dead = pl.read_parquet(out / "dead_letter.parquet").filter(pl.col("reason_code") == "extract_error")
+    assert dead.select("doc_id", "detail", "raw").rows() == [
+        ("a", "the extractor raised KeyError: 'bug'", TEXT.encode())
+    ]
+    assert sorted(pl.read_parquet(out / "records.parquet")["doc_id"]) == ["c", "sub/b"]
+    assert (summary.documents_in, summary.documents_processed, summary.dead_letters) == (4, 2, 2)
+    assert summary.dead_letters_by_reason["extract_error"] == 1
 
 
 # --- extract_frame -------------------------------------------------------------------------------

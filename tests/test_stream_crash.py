@@ -7,7 +7,9 @@ sinks; spooled stdin across a crash; --follow and SIGTERM.
   batch was planned but not committed at the moment of the kill.
 
 Every test ends with a clean run and checks that the output is a single `kpi extract` over the same
-inputs: the same multiset of rows over all columns, no duplicates, no losses, counts balancing.
+inputs: the same multiset of rows over all columns, no duplicates, no losses, counts balancing. The
+stream runs with `--workers 2` (extraction in worker processes, which die with it) unless a test says
+`--workers 1` (in process).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from kpi.stream.spool import spool_first_line
 RANDOM_KILLS = 6
 
 
-def stream_cmd(corpus: Path, out: Path, sink: str, *extra: str) -> list[str]:
+def stream_cmd(corpus: Path, out: Path, sink: str, *extra: str, workers: int = 2) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -44,6 +46,8 @@ def stream_cmd(corpus: Path, out: Path, sink: str, *extra: str) -> list[str]:
         str(out),
         "--sink",
         sink,
+        "--workers",
+        str(workers),
         "-q",
         *extra,
     ]
@@ -56,6 +60,38 @@ def env(crash: str | None = None) -> dict[str, str]:
 
 def run(cmd: list[str], crash: str | None = None, **kw: Any) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=False, env=env(crash), capture_output=True, text=True, timeout=300, **kw)
+
+
+def _workers(pid: int) -> set[int]:
+    """The extraction worker processes of `pid` (Linux; empty elsewhere)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        children = [int(p) for p in path.read_text().split()]
+    except OSError:
+        return set()
+    found = set()
+    for child in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.add(child)
+        except OSError:
+            pass
+    return found
+
+
+def _assert_gone(pids: set[int], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while pids := {p for p in pids if _alive(p)}:
+        assert time.monotonic() < deadline, f"worker processes {pids} outlived the stream"
+        time.sleep(0.02)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
 
 
 def uncommitted(out: Path) -> int | None:
@@ -94,11 +130,11 @@ def large(tmp_path_factory) -> tuple[Path, Path]:
     return corpus, batch_reference(corpus, tmp_path_factory.mktemp("large-batch") / "out")
 
 
-@pytest.mark.parametrize("sink", ["parquet", "delta"])
-def test_a_crash_at_every_point_of_the_commit_protocol(small, tmp_path, sink):
+@pytest.mark.parametrize(("sink", "workers"), [("parquet", 1), ("parquet", 2), ("delta", 2)])
+def test_a_crash_at_every_point_of_the_commit_protocol(small, tmp_path, sink, workers):
     corpus, reference = small
     out = tmp_path / "out"
-    cmd = stream_cmd(corpus, out, sink, "--no-validate", "--max-batch-docs", "4")
+    cmd = stream_cmd(corpus, out, sink, "--no-validate", "--max-batch-docs", "4", workers=workers)
     for k, point in enumerate(CRASH_POINTS):
         crashed = run(cmd, crash=f"{point}:{k}")
         assert crashed.returncode == -signal.SIGKILL, (point, crashed.stderr)
@@ -132,12 +168,12 @@ def test_a_crash_between_records_and_quarantine_with_validation(small, tmp_path)
     assert_same_output(out, reference)
 
 
-@pytest.mark.parametrize("sink", ["parquet", "delta"])
-def test_random_sigkills_while_a_batch_is_uncommitted(large, tmp_path, sink):
+@pytest.mark.parametrize(("sink", "workers"), [("parquet", 1), ("parquet", 2), ("delta", 2)])
+def test_random_sigkills_while_a_batch_is_uncommitted(large, tmp_path, sink, workers):
     corpus, reference = large
     out = tmp_path / "out"
-    cmd = stream_cmd(corpus, out, sink, "--no-validate", "--max-batch-docs", "50")
-    rng = random.Random(f"kills-{sink}")
+    cmd = stream_cmd(corpus, out, sink, "--no-validate", "--max-batch-docs", "50", workers=workers)
+    rng = random.Random(f"kills-{sink}-{workers}")
     kills, misses = 0, 0
     while kills < RANDOM_KILLS:
         assert misses < 10, "the kills keep missing uncommitted batches"
@@ -149,9 +185,11 @@ def test_random_sigkills_while_a_batch_is_uncommitted(large, tmp_path, sink):
             time.sleep(0.002)
         time.sleep(rng.uniform(0.0, 0.15))
         assert proc.poll() is None, "the stream finished before it could be killed; use more documents"
+        workers_of = _workers(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stderr.close()  # type: ignore[union-attr]
+        _assert_gone(workers_of)  # the workers die with the stream
         if uncommitted(out) is not None:
             kills += 1
         else:
@@ -159,7 +197,9 @@ def test_random_sigkills_while_a_batch_is_uncommitted(large, tmp_path, sink):
     final = run(cmd)
     assert final.returncode == 0, final.stderr
     assert "replayed" in final.stdout
-    print(f"{sink}: {kills} SIGKILLs while a batch was uncommitted, {misses} between batches")
+    print(
+        f"{sink}, {workers} workers: {kills} SIGKILLs while a batch was uncommitted, {misses} between batches"
+    )
     assert_same_output(out, reference, sink)
 
 

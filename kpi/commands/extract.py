@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kpi.commands.options import manifest_option, max_doc_chars_option
+from kpi.commands.options import doc_timeout_option, manifest_option, max_doc_chars_option, workers_option
 from kpi.io.readers import Document, InputError, Item
 from kpi.pipeline import Progress, Summary, run_extract
 
@@ -38,6 +38,8 @@ __all__ = ["extract_cmd", "format_summary"]
 @manifest_option
 @max_doc_chars_option
 @click.option("--no-validate", is_flag=True, help="Write every record to records.parquet without validation.")
+@workers_option
+@doc_timeout_option
 @click.option(
     "--quiet", "-q", is_flag=True, help="No logs and no progress bar (the summary is still printed)."
 )
@@ -47,13 +49,21 @@ def extract_cmd(
     manifest: Path | None,
     max_doc_chars: int,
     no_validate: bool,
+    workers: int | None,
+    doc_timeout: float,
     quiet: bool,
 ) -> None:
     """Extract KPI records from INPUT files, folders or `-` (JSON lines on stdin) into --out DIR.
 
     INPUT is a .txt/.html file, a folder (searched recursively), a .jsonl file, a Parquet file with
     a `text` column, or `-`.
+
+    Documents are extracted on every usable core (--workers); records, quarantine and dead letters
+    are the same, in the same order, whatever the number of workers. A document that takes longer
+    than --doc-timeout is dead-lettered as `timeout`.
     """
+    from kpi.parallel import default_workers
+
     console = _terminal_console() if not quiet else None
     with _stderr_logging(quiet, console), _progress_bar(console) as progress:
         try:
@@ -64,6 +74,8 @@ def extract_cmd(
                 max_doc_chars=max_doc_chars,
                 validate=not no_validate,
                 progress=progress,
+                workers=workers or default_workers(),
+                doc_timeout=doc_timeout or None,
             )
         except InputError as exc:
             click.echo(f"kpi extract: error: {exc}", err=True)

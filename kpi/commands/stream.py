@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from kpi.commands.extract import _stderr_logging, _terminal_console, format_summary
-from kpi.commands.options import manifest_option, max_doc_chars_option
+from kpi.commands.options import doc_timeout_option, manifest_option, max_doc_chars_option, workers_option
 from kpi.io.readers import InputError
 
 __all__ = ["status_cmd", "stream_cmd"]
@@ -71,6 +71,8 @@ EXIT_ABANDONED = 130
 @manifest_option
 @max_doc_chars_option
 @click.option("--no-validate", is_flag=True, help="Commit every record to records/ without validation.")
+@workers_option
+@doc_timeout_option
 @click.option(
     "--no-tracking",
     is_flag=True,
@@ -89,6 +91,8 @@ def stream_cmd(
     manifest: Path | None,
     max_doc_chars: int,
     no_validate: bool,
+    workers: int | None,
+    doc_timeout: float,
     no_tracking: bool,
     quiet: bool,
 ) -> None:
@@ -102,7 +106,11 @@ def stream_cmd(
     Each batch also updates DIR/tracking.parquet, the table `kpi track DIR` gives, from a small state
     kept in the checkpoint; DIR/report.html is drawn at the end of the run (and every minute or so
     while a long run changes the table). --no-tracking turns this off.
+
+    A batch's documents are extracted on every usable core (--workers), then committed as one; a
+    document that takes longer than --doc-timeout is dead-lettered as `timeout`.
     """
+    from kpi.parallel import default_workers
     from kpi.stream.hook import default_hook
     from kpi.stream.runner import BatchAbandoned, StreamOptions, run_stream
 
@@ -117,6 +125,8 @@ def stream_cmd(
         max_doc_chars=max_doc_chars,
         validate=not no_validate,
         handle_signals=True,
+        workers=workers or default_workers(),
+        doc_timeout=doc_timeout or None,
     )
     console = _terminal_console() if not quiet else None
     hook = None if no_tracking else default_hook()

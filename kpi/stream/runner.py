@@ -5,7 +5,9 @@ Each batch k goes through the commit protocol of the write-ahead log:
 1. plan: `offsets/<k>.json` records exactly which slices of which files (path, size, mtime, sha256;
    byte/line or row ranges) the batch reads — durably, before any of it is read;
 2. read, extract and validate them in chunks, as `kpi extract` does (same readers, extractor,
-   validation, writers), into the batch's three tables; publish records, quarantine, dead letters;
+   validation, writers), into the batch's three tables; publish records, quarantine, dead letters.
+   With `workers` > 1 the batch's documents are extracted by worker processes that live as long as
+   the run (kpi.parallel), and come back in input order, so a batch's tables are the same;
 3. `state/<k>.json`: the counts over all batches so far; then the `BatchHook`, if any;
 4. `commits/<k>`: the batch is committed. Then inputs are moved (--move-done) and spooled standard
    input is deleted, which a restart redoes if it was cut short.
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, STDIN, InputError, check_parquet, load_manifest
+from kpi.parallel import DEFAULT_DOC_TIMEOUT, Extraction, make_extraction, resolve_extractor
 from kpi.pipeline import Summary, _chunks, _write_chunk, load_validator
 from kpi.stream.checkpoint import Checkpoint, batch_name, maybe_crash
 from kpi.stream.hook import BatchHook, takes_quarantine
@@ -45,8 +48,11 @@ CHUNK_DOCS = 500  # documents validated per call, as in batch mode
 PROGRESS_EVERY = 1.0  # seconds between progress lines while batches run back to back
 
 
-class BatchAbandoned(Exception):
-    """A second SIGINT/SIGTERM: the current batch is dropped and will be replayed on restart."""
+class BatchAbandoned(BaseException):
+    """A second SIGINT/SIGTERM: the current batch is dropped and will be replayed on restart.
+
+    Raised by the signal handler wherever the main thread is, the extractor included: a
+    BaseException, like KeyboardInterrupt, so no `except Exception` takes it for a failure."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +69,8 @@ class StreamOptions:
     max_doc_chars: int = DEFAULT_MAX_DOC_CHARS
     validate: bool = True
     handle_signals: bool = False
+    workers: int = 1  # extraction processes; 1: in this process
+    doc_timeout: float | None = DEFAULT_DOC_TIMEOUT  # seconds per 100,000 characters; None: no limit
 
 
 @dataclass(slots=True)
@@ -128,11 +136,10 @@ class _Runner:
         hook: BatchHook | None,
         stdin: IO[bytes] | None,
     ) -> None:
-        from kpi.extractor.extract import extract  # at run time, so a patched extractor is seen
-
         self.sources, self.out, self.options, self.hook, self.stdin = sources, out, options, hook, stdin
         self.hook_takes_quarantine = hook is not None and takes_quarantine(hook)
-        self.extract = extract
+        self.extract = resolve_extractor()  # at run time, so a patched extractor is seen
+        self.engine: Extraction | None = None
         self.metadata = load_manifest(options.manifest)
         self.validator = load_validator() if options.validate else None
         self.run_summary = Summary()
@@ -150,9 +157,13 @@ class _Runner:
         Scanner.check_sources(self.sources)  # before anything is written
         self.cp = Checkpoint.open(self.out, sink=self.options.sink)
         restore = self._install_signals() if self.options.handle_signals else {}
+        self.engine = make_extraction(
+            self.extract, workers=self.options.workers, doc_timeout=self.options.doc_timeout
+        )
         try:
-            self._start()
-            self._loop()
+            with self.engine:
+                self._start()
+                self._loop()
             self.sink.write_datapackage()
             self.run_summary.seconds = time.monotonic() - self.started
         finally:
@@ -268,7 +279,8 @@ class _Runner:
             item for piece in slices for item in read_slice(piece, self.metadata, self.options.max_doc_chars)
         )
         with self.sink.open_batch(k, replay=replay) as out:
-            for records, dead in _chunks(items, self.extract, CHUNK_DOCS, batch, None):
+            assert self.engine is not None
+            for records, dead in _chunks(items, self.engine, CHUNK_DOCS, batch, None):
                 _write_chunk(records, dead, out.sinks, self.validator, batch)
             maybe_crash("after_extract", k)
             for name in ("records", "quarantine", "dead_letter"):
