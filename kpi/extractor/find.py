@@ -39,7 +39,9 @@ def _run_start(run: str, enders: list[str], also: str = "") -> str:
 def _arabic(enders: list[str]) -> str:
     """1,821.5 or 12 or 3.9: a bounded, possessive run of digits."""
     integer = _run_start(r"\d", enders, _AFTER_GROUP) + rf"\d{{1,{_DIGITS}}}+"
-    grouped = rf"\d{{1,3}}+(?:,\d{{3}}){{1,{_GROUPS}}}+(?:\.\d{{1,{_DECIMALS}}}+)?"  # nothing after starts with ,
+    grouped = (
+        rf"\d{{1,3}}+(?:,\d{{3}}){{1,{_GROUPS}}}+(?:\.\d{{1,{_DECIMALS}}}+)?"  # nothing after starts with ,
+    )
     return rf"{grouped}|{integer}(?:{_FRACTION})?"
 
 
@@ -74,18 +76,18 @@ def build_patterns(v: Vocabulary) -> Patterns:
     bounding = [w for w, c in v.prefix_comparators.items() if c != "="]  # plain verbs stay out of mentions
     starts = "".join(sorted({w[0] for w in bounding + [s for s, u in v.units.items() if u.prefix]}))
     enders = [s for s, u in v.units.items() if not u.prefix] + list(v.suffix_comparators)
-    _ARABIC, _CN = _arabic(enders), _chinese(enders)  # noqa: N806
+    arabic, chinese = _arabic(enders), _chinese(enders)
     quantity = rf"""
         (?=[\d零〇一二两三四五六七八九十百千万亿{re.escape(starts)}])  # fast skip of positions that cannot start one
         (?:(?P<pre>{prefix}){_SPACE})?
         (?:
-            (?P<punit>{prefix_units})(?P<pnum>{_ARABIC}|{_CN})         # 百分之五
+            (?P<punit>{prefix_units})(?P<pnum>{arabic}|{chinese})         # 百分之五
           | (?:
-                (?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>{_MAG})     # 3.9亿, 1300多, 6600多万
+                (?P<num>{arabic})(?P<inner>{inner})?(?P<mag>{_MAG})     # 3.9亿, 1300多, 6600多万
                 (?:(?:(?<!\d){_AFTER_GROUP})(?P<num2>\d{{1,{_DIGITS}}}+(?:\.\d{{1,{_DECIMALS}}}+)?)(?P<mag2>[十百千万]{{1,4}}))?  # 8亿2000万
                 (?P<inner_after>{inner})?                                # 2.4万余
-                (?:(?P<lo_unit>{units})?(?P<sep>[-—–~～至到])(?P<hi>{_ARABIC})(?P<hi_mag>{_MAG})(?(lo_unit)(?={_SPACE}(?P=lo_unit))))?
-              | (?P<cnum>{_CN})(?P<cinner>{inner})?                      # 三百, 一千多
+                (?:(?P<lo_unit>{units})?(?P<sep>[-—–~～至到])(?P<hi>{arabic})(?P<hi_mag>{_MAG})(?(lo_unit)(?={_SPACE}(?P=lo_unit))))?
+              | (?P<cnum>{chinese})(?P<cinner>{inner})?                      # 三百, 一千多
               | (?(pre)(?P<bare>[百千万亿]{{1,3}})|(?!))                 # 超千亿元: a bare magnitude after a comparator
             )
             {_SPACE}(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}))  # 4成7, or the unit
@@ -110,7 +112,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
     implicit = rf"""
         (?=[\d{re.escape(starts)}])
         (?:(?P<pre>{prefix}){_SPACE})?
-        (?<![\d.,])(?P<num>{_ARABIC})(?P<inner>{inner})?(?P<mag>[万亿]{{1,4}})(?P<inner_after>{inner})?
+        (?<![\d.,])(?P<num>{arabic})(?P<inner>{inner})?(?P<mag>[万亿]{{1,4}})(?P<inner_after>{inner})?
         (?!{_SPACE}(?:{units}|[十百千万亿\d.]))                          # no unit follows
         (?:{_SPACE}(?P<suf>{suffix}))?
     """

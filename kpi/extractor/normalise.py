@@ -56,7 +56,9 @@ class _Blocks:
     def __init__(self, raw: str) -> None:
         self.raw = raw
         self.openings = _OPENING.finditer(raw) if "<" in raw else iter(())
-        self.last_close = {m.group("tag").lower(): m.start() for m in _CLOSING.finditer(raw)} if "</" in raw else {}
+        self.last_close = (
+            {m.group("tag").lower(): m.start() for m in _CLOSING.finditer(raw)} if "</" in raw else {}
+        )
         self.last_comment_close = raw.rfind("-->")
         self.gt_from, self.gt = len(raw) + 1, -1  # gt: raw.find(">", gt_from)
         self.pending: tuple[int, int] | None = None

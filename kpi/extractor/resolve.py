@@ -135,8 +135,9 @@ def resolve_fixed(m: re.Match[str]) -> Quantity:
     )
 
 
+# Searched in the 24 characters before a quantity only, and bounded as the numbers of `find` are.
 _SHARED = re.compile(
-    r"(?<![\d.,])(?P<num>\d+(?:\.\d+)?)(?P<mag>[十百千万亿]*)[ \t]*(?:、|和|及|与|,|，)[ \t]*$"
+    r"(?<![\d.,])(?P<num>\d{1,20}(?:\.\d{1,12})?)(?P<mag>[十百千万亿]{0,4})[ \t]*(?:、|和|及|与|,|，)[ \t]*$"
 )
 
 
