@@ -1,7 +1,8 @@
 """Stage 1 — normalise text as crawls deliver it, keeping a map back to the raw offsets.
 
 One regex pass removes markup and noise (HTML tags and entities, Markdown images and links, zero-width
-characters, pinyin annotations such as 經(jīng)); a translate table folds full-width ASCII; OpenCC
+characters, pinyin annotations such as 經(jīng)), with script/style blocks and comments cut at their close
+(found by str.find, so an unclosed one costs linear time); a translate table folds full-width ASCII; OpenCC
 converts traditional characters. Records index the *normalised* text (`span_start/span_end`);
 `NormalisedText.raw_offset` maps such an offset back to the raw input."""
 
