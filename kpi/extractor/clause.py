@@ -34,9 +34,9 @@ class ClauseMarks:
 @cache
 def marks() -> ClauseMarks:
     c = indicator_vocab()["clause"]
-    others = c["marks"].replace(",", "")
-    mark = f"[{re.escape(others)}]" + ("|(?<!\\d),|,(?!\\d)" if "," in c["marks"] else "")  # not 12,251
-    return ClauseMarks(re.compile(mark), re.compile(alternation(c["joiners"])), tuple(c["joiners"]))
+    return ClauseMarks(
+        re.compile(f"[{re.escape(c['marks'])}]"), re.compile(alternation(c["joiners"])), tuple(c["joiners"])
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,8 @@ class Clauses:
 
 def clauses(text: str, start: int = 0, end: int | None = None) -> Clauses:
     stop = len(text) if end is None else end
-    starts, ends = [start], []
-    for m in marks().mark.finditer(text, start, stop):
-        ends.append(m.start())
-        starts.append(m.end())
-    ends.append(stop)
-    return Clauses(starts, ends)
+    at = [m.start() for m in marks().mark.finditer(text, start, stop)]
+    if "," in text[start:stop]:  # 12,251: a thousands separator ends no clause
+        last = len(text) - 1
+        at = [i for i in at if not (text[i] == "," and 0 < i < last and text[i - 1].isdigit() and text[i + 1].isdigit())]
+    return Clauses([start, *(i + 1 for i in at)], [*at, stop])

@@ -21,13 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 from kpi.extractor.clause import clauses, indicator_vocab
 from kpi.vocabulary import alternation
 
 _RATES = ("percent", "pp")
+_BLANKS = " \t\r\n\u3000\xa0\u2002\u2003\u200b"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -42,16 +43,42 @@ class Span(Protocol):
     def dimension(self) -> str: ...
 
 
+_END_WINDOW = 24  # longest run of words an end pattern matches (按可比价格计算同比增长 is 11)
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    """A `…$` pattern ending in one of a list of words: tried only on a phrase that ends with a character
+    one of the words ends with, and only near its end (a plain search tries every position)."""
+
+    pattern: re.Pattern[str]
+    last: frozenset[str]
+
+    @classmethod
+    def of(cls, words: list[str], pattern: str, also: str = "") -> _End:
+        return cls(re.compile(pattern), frozenset(w[-1] for w in words) | frozenset(also))
+
+    def search(self, s: str) -> re.Match[str] | None:
+        if not s or s[-1] not in self.last:
+            return None
+        return self.pattern.search(s, max(0, len(s) - _END_WINDOW))
+
+
 @dataclass(frozen=True)
 class _Words:
     quotes: dict[int, None]
+    blank: dict[int, None]  # blanks and quotes, dropped from a phrase
+    blank_only: dict[int, None]
     space: re.Pattern[str]
     brackets: re.Pattern[str]  # brackets opening or closing a phrase
+    bracket_chars: str
     lead: re.Pattern[str]
     anywhere: re.Pattern[str]
-    tail_rev: re.Pattern[str]
-    tail_pattern: re.Pattern[str]
-    tail_keep: re.Pattern[str]
+    tail_rev: re.Pattern[str]  # the noise words closing a phrase, reversed
+    tail_pattern: re.Pattern[str]  # noise written with digits closing a phrase (到2025年)
+    tail_keep: tuple[str, ...]
+    tail_keep_chars: str  # the characters a word kept whole may end a cut at
     enum_end: str
     enum_gap: int
     enum_words: frozenset[str]
@@ -59,12 +86,13 @@ class _Words:
     item_mark: str
     quote_open: str
     quote_close: dict[str, str]
-    joiner_end: re.Pattern[str]
+    joiner_end: _End
     joined: re.Pattern[str]  # the lead of a list item after the first: a joiner, maybe a change word
     joiner: re.Pattern[str]  # a joiner at the start of a lead
+    joiner_firsts: str
     list_split: re.Pattern[str]
-    change_end: re.Pattern[str]  # baselines and a change word ending a phrase
-    subject_end: re.Pattern[str]  # the same, any baseline
+    change_end: _End  # baselines and a change word ending a phrase
+    subject_end: _End  # the same, any baseline
     change_word: re.Pattern[str]
     decrease: frozenset[str]
     changed: str
@@ -76,7 +104,7 @@ class _Words:
     act: re.Pattern[str]  # acts (with their adverbs) at the start of a phrase
     act_any: re.Pattern[str]
     attributes: re.Pattern[str]  # a phrase made of attribute nouns only
-    attribute_end: re.Pattern[str]
+    attribute_end: _End
     rank_number: re.Pattern[str]
     thing_stop: re.Pattern[str]
     thing_lead: re.Pattern[str]
@@ -85,8 +113,8 @@ class _Words:
     heads: re.Pattern[str]
     collective: re.Pattern[str]
     ordinal: str
-    suffix_end: re.Pattern[str]
-    complete_end: re.Pattern[str]
+    suffix_end: _End
+    complete_end: _End
     expand: dict[str, tuple[str, ...]]
 
 
@@ -110,13 +138,17 @@ def _words() -> _Words:
     adverbs = alternation(act["adverbs"])
     return _Words(
         quotes=dict.fromkeys(map(ord, clause["quotes"])),
+        blank=dict.fromkeys(map(ord, clause["quotes"] + _BLANKS)),
+        blank_only=dict.fromkeys(map(ord, _BLANKS)),
         space=re.compile(r"\s+"),
+        bracket_chars=clause["brackets"],
         brackets=re.compile(f"^[{re.escape(clause['brackets'])}]+|[{re.escape(clause['brackets'])}]+$"),
         lead=re.compile(f"^(?:{lead})+"),
         anywhere=re.compile("|".join([alternation(noise["anywhere"]), *noise["anywhere_patterns"]])),
         tail_rev=re.compile(f"^(?:{_rev(noise['tail'])})+"),
-        tail_pattern=re.compile(f"(?:{'|'.join(noise['tail_patterns'])})$"),
-        tail_keep=re.compile(f"(?:{alternation(noise['tail_keep'])})$"),
+        tail_pattern=re.compile(f"(?:{'|'.join(noise['tail_patterns'])})+$"),
+        tail_keep=tuple(noise["tail_keep"]),
+        tail_keep_chars="".join({c for word in noise["tail_keep"] for c in word[1:]}),
         enum_end=noise["enumeration_end"],
         enum_gap=int(noise["enumeration_max_gap"]),
         enum_words=frozenset(noise["enumeration_words"]),
@@ -124,12 +156,15 @@ def _words() -> _Words:
         item_mark=clause["item_mark"],
         quote_open="".join(p[0] for p in clause["quote_pairs"]),
         quote_close={p[0]: p[1] for p in clause["quote_pairs"]},
-        joiner_end=re.compile(rf"(?:{joiners})\s*$"),
+        joiner_end=_End.of(clause["joiners"], rf"(?:{joiners})\s*$", _BLANKS),
         joined=re.compile(rf"^\s*(?:{joiners})\s*((?:{baselines})*(?:{changes}))?\s*$"),
         joiner=re.compile(rf"^\s*(?:{joiners})\s*"),
+        joiner_firsts=" \t\u3000" + "".join({j[0] for j in clause["joiners"]}),
         list_split=re.compile(joiners),
-        change_end=re.compile(f"((?:{baselines})*)({changes})$"),
-        subject_end=re.compile(f"(?:{'|'.join([baselines, *change['baseline_patterns']])})*(?:{changes})$"),
+        change_end=_End.of(change["words"], f"((?:{baselines})*)({changes})$"),
+        subject_end=_End.of(
+            change["words"], f"(?:{'|'.join([baselines, *change['baseline_patterns']])})*(?:{changes})$"
+        ),
         change_word=re.compile(f"(?:{baselines})*(?:{changes})"),
         decrease=frozenset(change["decrease"]),
         changed=change["changed"],
@@ -141,7 +176,7 @@ def _words() -> _Words:
         act=re.compile(f"^(?:(?:{adverbs})*(?:{alternation(act['verbs'])}))+"),
         act_any=re.compile(alternation(act["verbs"])),
         attributes=re.compile(f"(?:{attributes})+"),
-        attribute_end=re.compile(f"(?:{attributes})$"),
+        attribute_end=_End.of(pred["attributes"], f"(?:{attributes})$"),
         rank_number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
         thing_stop=re.compile(rf"{alternation(act['thing_stops'])}|\d|(?:{joiners})(?=\s*\d)"),
         thing_lead=re.compile(f"^(?:{alternation(act['thing_lead'])})+"),
@@ -150,8 +185,8 @@ def _words() -> _Words:
         heads=re.compile(alternation(lst["heads"])),
         collective=re.compile("|".join(lst["collective_patterns"])),
         ordinal=lst["ordinal"],
-        suffix_end=re.compile(f"(?:{alternation(lst['suffixes'])})$"),
-        complete_end=re.compile(f"(?:{alternation(lst['complete_endings'])})$"),
+        suffix_end=_End.of(lst["suffixes"], f"(?:{alternation(lst['suffixes'])})$"),
+        complete_end=_End.of(lst["complete_endings"], f"(?:{alternation(lst['complete_endings'])})$"),
         expand={k: tuple(x) for k, x in lst.get("expand", {}).items()},
     )
 
@@ -159,18 +194,30 @@ def _words() -> _Words:
 # --- phrase cleaning -----------------------------------------------------------------------------
 
 
+
 def _strip_tail(w: _Words, s: str) -> str:
-    while s and not w.tail_keep.search(s):
+    """`s` without the noise words closing it (达到, 首次, 为; 到2025年的), but a word kept whole (收到)."""
+    while s:
         m = w.tail_rev.match(s[::-1])
-        if m:
-            s = s[: len(s) - m.end()]
-            continue
-        p = w.tail_pattern.search(s)
-        if p and p.start() < len(s):
-            s = s[: p.start()]
-            continue
-        break
+        cut = len(s) - m.end() if m else len(s)
+        if m and s[cut] in w.tail_keep_chars:  # 收到: 到 closes the word, it is not a bridge
+            cut = _kept(w, s, cut)
+        if cut == len(s) and _DIGIT.search(s):
+            p = w.tail_pattern.search(s, max(0, len(s) - _END_WINDOW))
+            cut = p.start() if p else cut
+        if cut == len(s):
+            return s
+        s = s[:cut]
     return s
+
+
+def _kept(w: _Words, s: str, cut: int) -> int:
+    """Where a cut at `cut` must stop instead, to keep a word whole."""
+    for word in w.tail_keep:
+        at = s.rfind(word, max(0, cut - len(word) + 1), cut + len(word))
+        if 0 <= at < cut < at + len(word):
+            return at + len(word)
+    return cut
 
 
 def _drop_enumeration(w: _Words, s: str) -> str:
@@ -190,18 +237,23 @@ def _drop_enumeration(w: _Words, s: str) -> str:
 def _clean(w: _Words, s: str, *, enumerations: bool = True, quotes: bool = False) -> str:
     """The indicator words of a lead: without blanks, cue words, list debris, and the noise words that
     may open (全省, 2024年, 其中) or close (达到, 为, 首次) it."""
-    s = w.space.sub("", s)
-    if not quotes:
-        s = s.translate(w.quotes)
+    return _cleaned(s, enumerations, quotes) if s else s
+
+
+@lru_cache(maxsize=16384)  # short leads recur (同比增长, 比上年增长, 达到)
+def _cleaned(s: str, enumerations: bool, quotes: bool) -> str:
+    w = _words()
+    s = s.translate(w.blank_only if quotes else w.blank)
     s = w.anywhere.sub("", s)
     if enumerations:
         s = _drop_enumeration(w, s)
-    prev = None
-    while s != prev:
-        prev = s
-        s = w.brackets.sub("", s)
-        s = w.lead.sub("", s, count=1)
-        s = _strip_tail(w, s)
+    for _ in range(2):  # a bracket may hide noise words behind it: （同口径增长
+        bracketed = bool(s) and (s[0] in w.bracket_chars or s[-1] in w.bracket_chars)
+        if bracketed:
+            s = w.brackets.sub("", s)
+        s = _strip_tail(w, w.lead.sub("", s, count=1))
+        if not (s and (s[0] in w.bracket_chars or s[-1] in w.bracket_chars)):
+            break
     return s
 
 
@@ -341,10 +393,23 @@ class _Sentence:
     quantities: Sequence[Span]
     negatives: list[bool]
     leads: list[str]
-    posts: list[str]
-    topics: list[str]  # the words of the clause before each quantity's clause, when it holds none
+    posts: list[tuple[int, int, bool]]  # where the words after each quantity stand; whether the next follows
+    topics: list[tuple[int, int]]  # the clause before each quantity's clause, when it holds none
     out: list[str]
     chain: _Chain = field(default_factory=_Chain)
+
+    def post(self, w: _Words, k: int) -> str:
+        """The words after quantity k in its clause (without the joiner before the next quantity)."""
+        a, b, nxt = self.posts[k]
+        post = self.text[a:b] if a < b else ""
+        m = w.joiner_end.search(post) if nxt else None
+        return post[: m.start()] if m else post
+
+    def topic(self, w: _Words, k: int) -> str:
+        """The subject of the clause before quantity k's, when no quantity stands there (吉化乙烯项目投产，
+        总产能达190万吨 → 吉化乙烯项目)."""
+        a, b = self.topics[k]
+        return _subject(w, _clean(w, self.text[a:b])) if a < b else ""
 
 
 def sentence_indicators(
@@ -356,21 +421,17 @@ def sentence_indicators(
     cl = clauses(text, start, end)
     at = [cl.index(q.start) for q in quantities]
     leads, posts, topics, joined = [], [], [], []
+    starts, ends = cl.starts, cl.ends
     for i, q in enumerate(quantities):
         k = at[i]
         same = i > 0 and at[i - 1] == k
-        lo = max(cl.starts[k], quantities[i - 1].end) if same else cl.starts[k]
-        hi = quantities[i + 1].start if i + 1 < n and at[i + 1] == k else cl.ends[k]
-        leads.append(text[lo : q.start] if lo < q.start else "")
-        post = text[q.end : hi] if q.end < hi else ""
-        posts.append(w.joiner_end.sub("", post) if i + 1 < n and hi == quantities[i + 1].start else post)
-        joined.append(same and bool(w.joined.match(leads[-1])))
-        before = k - 1
-        topics.append(
-            _subject(w, _clean(w, text[cl.starts[before] : cl.ends[before]]))
-            if before >= 0 and (i == 0 or at[i - 1] < before)
-            else ""
-        )
+        lo = max(starts[k], quantities[i - 1].end) if same else starts[k]
+        nxt = i + 1 < n and at[i + 1] == k
+        lead = text[lo : q.start] if lo < q.start else ""
+        leads.append(lead)
+        posts.append((q.end, quantities[i + 1].start if nxt else ends[k], nxt))
+        joined.append(same and lead[:1] in w.joiner_firsts and bool(w.joined.match(lead)))
+        topics.append((starts[k - 1], ends[k - 1]) if k > 0 and (i == 0 or at[i - 1] < k - 1) else (0, 0))
     neg = list(negatives) if negatives is not None else [False] * n
     st = _Sentence(text, quantities, neg, leads, posts, topics, [""] * n)
     i = 0
@@ -388,9 +449,11 @@ def sentence_indicators(
 def _paired_list(w: _Words, st: _Sentence, i: int, j: int) -> bool:
     """A list of quantities paired with a list of subjects (分别, or a change word before the list)."""
     m = j - i
+    if m < 2:
+        return False
     raw = w.space.sub("", st.leads[i])
     cut = max(raw.rfind(r) for r in w.respectively)
-    if m < 2 or (cut < 0 and not w.predicate.match(_clean(w, raw))):
+    if cut < 0 and not w.predicate.match(_clean(w, raw)):
         return False
     chain = st.chain
     word = next(r for r in w.respectively if raw.rfind(r) == cut) if cut >= 0 else ""
@@ -398,7 +461,7 @@ def _paired_list(w: _Words, st: _Sentence, i: int, j: int) -> bool:
     pre_c = _clean(w, pre, enumerations=False, quotes=True)
     if not pre_c or w.predicate.match(pre_c):
         pred = pre_c + pred
-        subject = chain.subject or st.topics[i]
+        subject = chain.subject or st.topic(w, i)
         items = chain.subjects[-m:] if len(chain.subjects) >= m else [subject] * m
     else:
         items = _items(w, pre_c, m)
@@ -421,11 +484,11 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
     """The indicator of one quantity from its lead, the thing after it and the chain before it."""
     q, chain, text = st.quantities[k], st.chain, st.text
     raw = st.leads[k]
-    follows = bool(w.joiner.match(raw)) and k > 0
+    follows = k > 0 and raw[:1] in w.joiner_firsts and bool(w.joiner.match(raw))
     if follows:
         raw = w.joiner.sub("", raw, count=1)
     if q.dimension == "rank":
-        phrase, ranked = _rank(w, raw, text[q.start : q.end], chain.subject or st.topics[k])
+        phrase, ranked = _rank(w, raw, text[q.start : q.end], chain.subject or st.topic(w, k))
         if ranked:
             chain.subject = ranked
         return phrase
@@ -435,17 +498,19 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
     lead = _clean(w, raw)
     dim = q.dimension
     counted = not lead or (dim in w.thing_dimensions and not w.complete_end.search(lead))
-    thing, used = _thing(w, st.posts[k]) if counted else ("", 0)
-    if used and k + 1 < len(st.quantities) and st.leads[k + 1].startswith(st.posts[k][:used]):
+    post = st.post(w, k) if counted else ""
+    thing, used = _thing(w, post) if counted else ("", 0)
+    if used and k + 1 < len(st.quantities) and st.leads[k + 1].startswith(post[:used]):
         st.leads[k + 1] = st.leads[k + 1][used:]  # the thing is not the next quantity's lead
     if thing and w.joiner_end.search(raw):
         lead = ""  # 新梅江公园北段、柳林公园二期和56个口袋公园…: the number is an item of its own
     act = w.act.match(lead)
-    if not chain.subject and st.topics[k]:
-        chain.subject = st.topics[k]  # 吉化乙烯项目投产，总产能达190万吨
-    subject = chain.subject
     own = True
-    if lead and w.predicate.match(lead):
+    pred = bool(lead) and bool(w.predicate.match(lead))
+    if not chain.subject and (pred or not (lead or thing) or w.attributes.fullmatch(lead)):
+        chain.subject = st.topic(w, k)
+    subject = chain.subject
+    if pred:
         phrase, own = subject + lead, False
     elif not lead:
         if thing and len(thing) <= 2 and chain.subjects:
@@ -472,7 +537,7 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
         chain.act = act.group() if act else (chain.act if follows else "")
     if dim in _RATES:
         phrase = _rate(w, phrase, st.negatives[k])
-    return phrase or _fallback(text, sentence_start, q.start, st.posts[k])
+    return phrase or _fallback(text, sentence_start, q.start, st.post(w, k))
 
 
 def _fallback(text: str, start: int, at: int, post: str) -> str:
