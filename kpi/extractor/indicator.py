@@ -45,6 +45,7 @@ class Span(Protocol):
 
 _END_WINDOW = 24  # longest run of words an end pattern matches (按可比价格计算同比增长 is 11)
 _DIGIT = re.compile(r"\d")
+_NAMED = re.compile(r"[A-Za-z]+$")  # a Latin name glued to the number after it (PM2.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class _Words:
     heads: re.Pattern[str]
     collective: re.Pattern[str]
     ordinal: str
+    numerals: str
     suffix_end: _End
     complete_end: _End
     expand: dict[str, tuple[str, ...]]
@@ -185,6 +187,7 @@ def _words() -> _Words:
         heads=re.compile(alternation(lst["heads"])),
         collective=re.compile("|".join(lst["collective_patterns"])),
         ordinal=lst["ordinal"],
+        numerals=lst["numerals"],
         suffix_end=_End.of(lst["suffixes"], f"(?:{alternation(lst['suffixes'])})$"),
         complete_end=_End.of(lst["complete_endings"], f"(?:{alternation(lst['complete_endings'])})$"),
         expand={k: tuple(x) for k, x in lst.get("expand", {}).items()},
@@ -332,6 +335,8 @@ def _shared_tail(w: _Words, first: str, last: str) -> str:
             p = last.rfind(first[-n:])
             if 0 < p and p + n < len(last):
                 return last[p + n :]
+    if len(first) <= 2 < len(last):  # 城镇、农村常住居民人均可支配收入: parallel words of one length
+        return last[len(first) :]
     m = w.heads.search(last, 1)
     if m:
         return last[m.start() :]
@@ -361,7 +366,7 @@ def _items(w: _Words, pre: str, m: int) -> list[str]:
             if key in parts[0]:
                 return [parts[0].replace(key, name, 1) for name in names]
         return parts
-    if parts[0].startswith(w.ordinal):
+    if parts[0].startswith(w.ordinal) or parts[0] in w.numerals:  # 第二、三产业; 一、二、三产业
         parts = [p if p.startswith(w.ordinal) else w.ordinal + p for p in parts]
     first, last = parts[0], parts[-1]
     tail = _shared_tail(w, first, last)
@@ -426,6 +431,8 @@ def sentence_indicators(
         k = at[i]
         same = i > 0 and at[i - 1] == k
         lo = max(starts[k], quantities[i - 1].end) if same else starts[k]
+        if same and (name := _NAMED.search(text, starts[k], quantities[i - 1].start)):
+            lo = name.start()  # PM2.5年均浓度: the number before is part of a name
         nxt = i + 1 < n and at[i + 1] == k
         lead = text[lo : q.start] if lo < q.start else ""
         leads.append(lead)
@@ -459,7 +466,7 @@ def _paired_list(w: _Words, st: _Sentence, i: int, j: int) -> bool:
     word = next(r for r in w.respectively if raw.rfind(r) == cut) if cut >= 0 else ""
     pre, pred = (raw[:cut], raw[cut + len(word) :]) if cut >= 0 else ("", raw)
     pre_c = _clean(w, pre, enumerations=False, quotes=True)
-    if not pre_c or w.predicate.match(pre_c):
+    if not pre_c or w.predicate.match(pre_c) or w.act.fullmatch(pre_c):  # 累计分别达到1016家和591家
         pred = pre_c + pred
         subject = chain.subject or st.topic(w, i)
         items = chain.subjects[-m:] if len(chain.subjects) >= m else [subject] * m
