@@ -72,8 +72,7 @@ class _Words:
     blank: dict[int, None]  # blanks and quotes, dropped from a phrase
     blank_only: dict[int, None]
     space: re.Pattern[str]
-    brackets: re.Pattern[str]  # brackets opening or closing a phrase
-    bracket_chars: str
+    bracket_chars: str  # pairs: opening, closing
     lead: re.Pattern[str]
     anywhere: re.Pattern[str]
     tail_rev: re.Pattern[str]  # the noise words closing a phrase, reversed
@@ -104,6 +103,7 @@ class _Words:
     rank_word: str
     act: re.Pattern[str]  # acts (with their adverbs) at the start of a phrase
     act_any: re.Pattern[str]
+    act_end: _End
     attributes: re.Pattern[str]  # a phrase made of attribute nouns only
     attribute_end: _End
     rank_number: re.Pattern[str]
@@ -144,7 +144,6 @@ def _words() -> _Words:
         blank_only=dict.fromkeys(map(ord, _BLANKS)),
         space=re.compile(r"\s+"),
         bracket_chars=clause["brackets"],
-        brackets=re.compile(f"^[{re.escape(clause['brackets'])}]+|[{re.escape(clause['brackets'])}]+$"),
         lead=re.compile(f"^(?:{lead})+"),
         anywhere=re.compile("|".join([alternation(noise["anywhere"]), *noise["anywhere_patterns"]])),
         tail_rev=re.compile(f"^(?:{_rev(noise['tail'])})+"),
@@ -177,6 +176,7 @@ def _words() -> _Words:
         rank_word=rank["word"],
         act=re.compile(f"^(?:(?:{adverbs})*(?:{alternation(act['verbs'])}))+"),
         act_any=re.compile(alternation(act["verbs"])),
+        act_end=_End.of(act["verbs"], f"(?:{alternation(act['verbs'])})$"),
         attributes=re.compile(f"(?:{attributes})+"),
         attribute_end=_End.of(pred["attributes"], f"(?:{attributes})$"),
         rank_number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
@@ -251,12 +251,22 @@ def _cleaned(s: str, enumerations: bool, quotes: bool) -> str:
     if enumerations:
         s = _drop_enumeration(w, s)
     for _ in range(2):  # a bracket may hide noise words behind it: （同口径增长
-        bracketed = bool(s) and (s[0] in w.bracket_chars or s[-1] in w.bracket_chars)
-        if bracketed:
-            s = w.brackets.sub("", s)
+        if s and (s[0] in w.bracket_chars or s[-1] in w.bracket_chars):
+            s = _unbracket(w, s)
         s = _strip_tail(w, w.lead.sub("", s, count=1))
         if not (s and (s[0] in w.bracket_chars or s[-1] in w.bracket_chars)):
             break
+    return s
+
+
+def _unbracket(w: _Words, s: str) -> str:
+    """`s` without the brackets at its ends that close nothing in it (（同口径增长), keeping a pair
+    (生产总值(GDP))."""
+    opening, closing = w.bracket_chars[0::2], w.bracket_chars[1::2]
+    while s and (s[0] in closing or (s[0] in opening and not any(c in s for c in closing))):
+        s = s[1:]
+    while s and (s[-1] in opening or (s[-1] in closing and not any(c in s for c in opening))):
+        s = s[:-1]
     return s
 
 
@@ -414,7 +424,11 @@ class _Sentence:
         """The subject of the clause before quantity k's, when no quantity stands there (吉化乙烯项目投产，
         总产能达190万吨 → 吉化乙烯项目)."""
         a, b = self.topics[k]
-        return _subject(w, _clean(w, self.text[a:b])) if a < b else ""
+        if a >= b:
+            return ""
+        topic = _subject(w, _clean(w, self.text[a:b]))
+        act = w.act_end.search(topic)
+        return topic[: act.start()] if act and act.start() > 0 else topic
 
 
 def sentence_indicators(
@@ -517,7 +531,9 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
     if not chain.subject and (pred or not (lead or thing) or w.attributes.fullmatch(lead)):
         chain.subject = st.topic(w, k)
     subject = chain.subject
-    if pred:
+    if pred and thing and w.change_word.fullmatch(lead):
+        phrase = lead + thing  # 增加1万个普惠性学前教育学位: the change word is the act
+    elif pred:
         phrase, own = subject + lead, False
     elif not lead:
         if thing and len(thing) <= 2 and chain.subjects:
