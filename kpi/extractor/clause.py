@@ -16,6 +16,8 @@ from typing import Any
 
 from kpi.vocabulary import alternation
 
+_GROUP = re.compile(r",\d{3}(?!\d)")
+
 
 @cache
 def indicator_vocab() -> dict[str, Any]:
@@ -55,7 +57,6 @@ class Clauses:
 def clauses(text: str, start: int = 0, end: int | None = None) -> Clauses:
     stop = len(text) if end is None else end
     at = [m.start() for m in marks().mark.finditer(text, start, stop)]
-    if "," in text[start:stop]:  # 12,251: a thousands separator ends no clause
-        last = len(text) - 1
-        at = [i for i in at if not (text[i] == "," and 0 < i < last and text[i - 1].isdigit() and text[i + 1].isdigit())]
+    if text.find(",", start, stop) >= 0:  # 12,251: a thousands separator ends no clause (第1,7家 does)
+        at = [i for i in at if not (text[i] == "," and i > 0 and text[i - 1].isdigit() and _GROUP.match(text, i))]
     return Clauses([start, *(i + 1 for i in at)], [*at, stop])

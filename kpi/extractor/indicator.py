@@ -103,6 +103,7 @@ class _Words:
     rank_word: str
     act: re.Pattern[str]  # acts (with their adverbs) at the start of a phrase
     act_any: re.Pattern[str]
+    enum_opener: re.Pattern[str]  # acts and change words, which open a list of examples
     act_end: _End
     attributes: re.Pattern[str]  # a phrase made of attribute nouns only
     attribute_end: _End
@@ -110,7 +111,9 @@ class _Words:
     thing_stop: re.Pattern[str]
     thing_lead: re.Pattern[str]
     not_thing: re.Pattern[str]
+    owner_mark: str
     thing_dimensions: frozenset[str]
+    doer_dimension: str
     heads: re.Pattern[str]
     collective: re.Pattern[str]
     ordinal: str
@@ -157,7 +160,7 @@ def _words() -> _Words:
         item_mark=clause["item_mark"],
         quote_open="".join(p[0] for p in clause["quote_pairs"]),
         quote_close={p[0]: p[1] for p in clause["quote_pairs"]},
-        joiner_end=_End.of(clause["joiners"], rf"(?:{joiners})\s*$", _BLANKS),
+        joiner_end=_End.of(clause["item_joiners"], rf"(?:{alternation(clause['item_joiners'])})\s*$", _BLANKS),
         joined=re.compile(rf"^\s*(?:{joiners})\s*((?:{baselines})*(?:{changes}))?\s*$"),
         joiner=re.compile(rf"^\s*(?:{joiners})\s*"),
         joiner_firsts=" \t\u3000" + "".join({j[0] for j in clause["joiners"]}),
@@ -176,14 +179,17 @@ def _words() -> _Words:
         rank_word=rank["word"],
         act=re.compile(f"^(?:(?:{adverbs})*(?:{alternation(act['verbs'])}))+"),
         act_any=re.compile(alternation(act["verbs"])),
+        enum_opener=re.compile(alternation(act["verbs"] + change["words"])),
         act_end=_End.of(act["verbs"], f"(?:{alternation(act['verbs'])})$"),
         attributes=re.compile(f"(?:{attributes})+"),
         attribute_end=_End.of(pred["attributes"], f"(?:{attributes})$"),
         rank_number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
-        thing_stop=re.compile(rf"{alternation(act['thing_stops'])}|\d|(?:{joiners})(?=\s*\d)"),
+        thing_stop=re.compile(alternation(act["thing_stops"])),
         thing_lead=re.compile(f"^(?:{alternation(act['thing_lead'])})+"),
         not_thing=re.compile(alternation(act["not_things"])),
+        owner_mark=act["owner_mark"],
         thing_dimensions=frozenset(act["thing_dimensions"]),
+        doer_dimension=act["doer_dimension"],
         heads=re.compile(alternation(lst["heads"])),
         collective=re.compile("|".join(lst["collective_patterns"])),
         ordinal=lst["ordinal"],
@@ -232,7 +238,7 @@ def _drop_enumeration(w: _Words, s: str) -> str:
     if s[i - 1 : i + 1] in w.enum_words or s[i : i + 2] in w.enum_words:
         return s
     first = s.find(w.item_mark, 0, i)
-    acts = [m.end() for m in w.act_any.finditer(s, 0, first if first > 0 else i)]
+    acts = [m.end() for m in w.enum_opener.finditer(s, 0, first if first > 0 else i)]
     start = acts[-1] if acts else 0
     return s[:start] + s[i + 1 :]
 
@@ -277,9 +283,12 @@ def _subject(w: _Words, phrase: str) -> str:
 
 
 def _entity(w: _Words, subject: str) -> str:
-    """A subject without its attribute noun (规模以上工业企业营业收入 → 规模以上工业企业)."""
+    """A subject without its act and its attribute noun (规模以上工业企业营业收入 → 规模以上工业企业;
+    新增X集群 → X集群, whose 总数 follows)."""
     m = w.attribute_end.search(subject)
-    return subject[: m.start()] if m and m.start() > 0 else subject
+    entity = subject[: m.start()] if m and m.start() > 0 else subject
+    act = w.act.match(entity)
+    return entity[act.end() :] if act and act.end() < len(entity) else entity
 
 
 def _rate(w: _Words, phrase: str, negative: bool) -> str:
@@ -296,16 +305,32 @@ def _rate(w: _Words, phrase: str, negative: bool) -> str:
 
 def _thing(w: _Words, post: str) -> tuple[str, int]:
     """The thing counted, written right after a number (12家国家级孵化器 → 国家级孵化器), and how many
-    characters of `post` it takes."""
+    characters of `post` it takes. It ends at the clause's end (or the next quantity), or at an item
+    mark that opens a predicate (24个省份、规模居全国前列)."""
     lead = w.thing_lead.match(post)
     at = lead.end() if lead else 0
     if not _CJK.match(post, at) and not (post[at : at + 1] and post[at] in w.quote_open):
         return "", 0
+    if w.not_thing.match(post, at) or w.joiner.match(post, at):  # 瞪羚企业358户和种子独角兽企业1户
+        return "", 0
     stop = w.thing_stop.search(post, at)
     end = stop.start() if stop else len(post)
-    if w.not_thing.match(post, at):
-        return "", 0
+    mark = post.find(w.item_mark, at, end)
+    while mark >= 0:
+        rest = _clean(w, post[mark + 1 : end])
+        if w.predicate.match(rest) or w.rank_verb.match(rest) or w.attributes.match(rest):
+            end = mark
+            break
+        mark = post.find(w.item_mark, mark + 1, end)
     return _clean(w, post[at:end], enumerations=False), end
+
+
+def _owner(w: _Words, post: str) -> str:
+    """The owner of an attribute written after its number with 的 (全长1.3万公里的X → X)."""
+    post = post.lstrip()
+    if not post.startswith(w.owner_mark):
+        return ""
+    return _thing(w, post)[0]
 
 
 def _rank(w: _Words, lead: str, mention: str, subject: str) -> tuple[str, str]:
@@ -417,8 +442,12 @@ class _Sentence:
         """The words after quantity k in its clause (without the joiner before the next quantity)."""
         a, b, nxt = self.posts[k]
         post = self.text[a:b] if a < b else ""
-        m = w.joiner_end.search(post) if nxt else None
-        return post[: m.start()] if m else post
+        if not nxt:
+            return post
+        m = w.joiner_end.search(post)
+        post = post[: m.start()] if m else post
+        item = post.rfind(w.item_mark)  # 2个X集群、总数达3个: the words after 、 are the next item's
+        return post[:item] if item >= 0 else post
 
     def topic(self, w: _Words, k: int) -> str:
         """The subject of the clause before quantity k's, when no quantity stands there (吉化乙烯项目投产，
@@ -509,6 +538,8 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
     if follows:
         raw = w.joiner.sub("", raw, count=1)
     if q.dimension == "rank":
+        mark = raw.rfind(w.item_mark)
+        raw = raw[mark + 1 :] if 0 <= mark < len(raw) - 1 else raw  # …250强、数量居全国第2
         phrase, ranked = _rank(w, raw, text[q.start : q.end], chain.subject or st.topic(w, k))
         if ranked:
             chain.subject = ranked
@@ -536,7 +567,7 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
     elif pred:
         phrase, own = subject + lead, False
     elif not lead:
-        if thing and len(thing) <= 2 and chain.subjects:
+        if thing and len(thing) <= 2 and chain.subjects and dim == w.doer_dimension:
             phrase = chain.subjects[-1] + thing  # 开办450个职业培训课程，8900人次参与
         elif thing:
             phrase = (chain.act if follows else "") + thing
@@ -546,6 +577,8 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
             phrase, own = subject, False
     elif act and act.end() == len(lead) and not thing:
         phrase, own = (chain.subjects[-1] if chain.subjects else "") + lead, False  # X 740万套，基本建成511万套
+    elif w.attributes.fullmatch(lead) and (owner := _owner(w, st.post(w, k))):
+        phrase, own = owner + lead, False  # 全长1.3万公里的三个一号旅游公路
     elif subject and w.attributes.fullmatch(lead):
         phrase, own = _entity(w, subject) + lead, False  # X项目250个，总投资10373亿元
         chain.subject = phrase
