@@ -16,8 +16,6 @@ from typing import Any
 
 from kpi.vocabulary import alternation
 
-_GROUP = re.compile(r",\d{3}(?!\d)")
-
 
 @cache
 def indicator_vocab() -> dict[str, Any]:
@@ -36,9 +34,10 @@ class ClauseMarks:
 @cache
 def marks() -> ClauseMarks:
     c = indicator_vocab()["clause"]
-    return ClauseMarks(
-        re.compile(f"[{re.escape(c['marks'])}]"), re.compile(alternation(c["joiners"])), tuple(c["joiners"])
-    )
+    mark = f"[{re.escape(c['marks'].replace(',', ''))}]"
+    if "," in c["marks"]:  # 12,251: a thousands separator ends no clause (第1,7家 does)
+        mark += r"|(?<!\d),|,(?!\d{3}(?!\d))"
+    return ClauseMarks(re.compile(mark), re.compile(alternation(c["joiners"])), tuple(c["joiners"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +56,4 @@ class Clauses:
 def clauses(text: str, start: int = 0, end: int | None = None) -> Clauses:
     stop = len(text) if end is None else end
     at = [m.start() for m in marks().mark.finditer(text, start, stop)]
-    if text.find(",", start, stop) >= 0:  # 12,251: a thousands separator ends no clause (第1,7家 does)
-        at = [i for i in at if not (text[i] == "," and i > 0 and text[i - 1].isdigit() and _GROUP.match(text, i))]
     return Clauses([start, *(i + 1 for i in at)], [*at, stop])

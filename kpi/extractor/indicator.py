@@ -19,16 +19,16 @@ The words are data (`vocab/indicator.toml`). A quantity always gets an indicator
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Protocol
 
-from kpi.extractor.clause import clauses, indicator_vocab
-from kpi.vocabulary import alternation
+from kpi.extractor.clause import clauses
+from kpi.extractor.indicator_words import END_WINDOW, Words, words
 
 _RATES = ("percent", "pp")
-_BLANKS = " \t\r\n\u3000\xa0\u2002\u2003\u200b"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -43,168 +43,14 @@ class Span(Protocol):
     def dimension(self) -> str: ...
 
 
-_END_WINDOW = 24  # longest run of words an end pattern matches (按可比价格计算同比增长 is 11)
 _DIGIT = re.compile(r"\d")
 _NAMED = re.compile(r"[A-Za-z]+$")  # a Latin name glued to the number after it (PM2.5)
-
-
-@dataclass(frozen=True, slots=True)
-class _End:
-    """A `…$` pattern ending in one of a list of words: tried only on a phrase that ends with a character
-    one of the words ends with, and only near its end (a plain search tries every position)."""
-
-    pattern: re.Pattern[str]
-    last: frozenset[str]
-
-    @classmethod
-    def of(cls, words: list[str], pattern: str, also: str = "") -> _End:
-        return cls(re.compile(pattern), frozenset(w[-1] for w in words) | frozenset(also))
-
-    def search(self, s: str) -> re.Match[str] | None:
-        if not s or s[-1] not in self.last:
-            return None
-        return self.pattern.search(s, max(0, len(s) - _END_WINDOW))
-
-
-@dataclass(frozen=True)
-class _Words:
-    quotes: dict[int, None]
-    blank: dict[int, None]  # blanks and quotes, dropped from a phrase
-    blank_only: dict[int, None]
-    space: re.Pattern[str]
-    bracket_chars: str  # pairs: opening, closing
-    lead: re.Pattern[str]
-    anywhere: re.Pattern[str]
-    tail_rev: re.Pattern[str]  # the noise words closing a phrase, reversed
-    tail_pattern: re.Pattern[str]  # noise written with digits closing a phrase (到2025年)
-    tail_keep: tuple[str, ...]
-    tail_keep_chars: str  # the characters a word kept whole may end a cut at
-    enum_end: str
-    enum_gap: int
-    enum_words: frozenset[str]
-    respectively: tuple[str, ...]
-    item_mark: str
-    quote_open: str
-    quote_close: dict[str, str]
-    joiner_end: _End
-    joined: re.Pattern[str]  # the lead of a list item after the first: a joiner, maybe a change word
-    joiner: re.Pattern[str]  # a joiner at the start of a lead
-    joiner_firsts: str
-    list_split: re.Pattern[str]
-    change_end: _End  # baselines and a change word ending a phrase
-    subject_end: _End  # the same, any baseline
-    change_word: re.Pattern[str]
-    decrease: frozenset[str]
-    changed: str
-    predicate: re.Pattern[str]
-    rank_verbs_rev: re.Pattern[str]
-    rank_verb: re.Pattern[str]
-    rank_scope: re.Pattern[str]
-    rank_word: str
-    act: re.Pattern[str]  # acts (with their adverbs) at the start of a phrase
-    act_any: re.Pattern[str]
-    enum_opener: re.Pattern[str]  # acts and change words, which open a list of examples
-    act_end: _End
-    attributes: re.Pattern[str]  # a phrase made of attribute nouns only
-    attribute_end: _End
-    rank_number: re.Pattern[str]
-    thing_stop: re.Pattern[str]
-    thing_lead: re.Pattern[str]
-    not_thing: re.Pattern[str]
-    owner_mark: str
-    thing_dimensions: frozenset[str]
-    doer_dimension: str
-    heads: re.Pattern[str]
-    collective: re.Pattern[str]
-    ordinal: str
-    numerals: str
-    suffix_end: _End
-    complete_end: _End
-    expand: dict[str, tuple[str, ...]]
-
-
-def _rev(words: list[str]) -> str:
-    return alternation(w[::-1] for w in words)
-
-
-@cache
-def _words() -> _Words:
-    v = indicator_vocab()
-    clause, noise, change, rank, act, lst = (v[k] for k in ("clause", "noise", "change", "rank", "act", "list"))
-    joiners = alternation(clause["joiners"])
-    changes = alternation(change["words"])
-    baselines = alternation(change["baselines"])
-    lead = "|".join([alternation(noise["lead"]), *noise["lead_patterns"], r"\s+"])
-    pred = v["predicate"]
-    not_pred = alternation(change["not_predicates"])
-    preds = alternation(pred["words"] + change["words"])
-    durations = "|".join(pred["lead_patterns"])
-    attributes = alternation(pred["attributes"])
-    adverbs = alternation(act["adverbs"])
-    return _Words(
-        quotes=dict.fromkeys(map(ord, clause["quotes"])),
-        blank=dict.fromkeys(map(ord, clause["quotes"] + _BLANKS)),
-        blank_only=dict.fromkeys(map(ord, _BLANKS)),
-        space=re.compile(r"\s+"),
-        bracket_chars=clause["brackets"],
-        lead=re.compile(f"^(?:{lead})+"),
-        anywhere=re.compile("|".join([alternation(noise["anywhere"]), *noise["anywhere_patterns"]])),
-        tail_rev=re.compile(f"^(?:{_rev(noise['tail'])})+"),
-        tail_pattern=re.compile(f"(?:{'|'.join(noise['tail_patterns'])})+$"),
-        tail_keep=tuple(noise["tail_keep"]),
-        tail_keep_chars="".join({c for word in noise["tail_keep"] for c in word[1:]}),
-        enum_end=noise["enumeration_end"],
-        enum_gap=int(noise["enumeration_max_gap"]),
-        enum_words=frozenset(noise["enumeration_words"]),
-        respectively=tuple(clause["respectively"]),
-        item_mark=clause["item_mark"],
-        quote_open="".join(p[0] for p in clause["quote_pairs"]),
-        quote_close={p[0]: p[1] for p in clause["quote_pairs"]},
-        joiner_end=_End.of(clause["item_joiners"], rf"(?:{alternation(clause['item_joiners'])})\s*$", _BLANKS),
-        joined=re.compile(rf"^\s*(?:{joiners})\s*((?:{baselines})*(?:{changes}))?\s*$"),
-        joiner=re.compile(rf"^\s*(?:{joiners})\s*"),
-        joiner_firsts=" \t\u3000" + "".join({j[0] for j in clause["joiners"]}),
-        list_split=re.compile(joiners),
-        change_end=_End.of(change["words"], f"((?:{baselines})*)({changes})$"),
-        subject_end=_End.of(
-            change["words"], f"(?:{'|'.join([baselines, *change['baseline_patterns']])})*(?:{changes})$"
-        ),
-        change_word=re.compile(f"(?:{baselines})*(?:{changes})"),
-        decrease=frozenset(change["decrease"]),
-        changed=change["changed"],
-        predicate=re.compile(f"^(?!{not_pred})(?:{durations})?(?:{baselines})*(?:{preds})"),
-        rank_verbs_rev=re.compile(f"^(?:{_rev(rank['verbs'] + [rank['word']])})+"),
-        rank_verb=re.compile(alternation(rank["verbs"])),
-        rank_scope=re.compile(alternation(rank["scopes"])),
-        rank_word=rank["word"],
-        act=re.compile(f"^(?:(?:{adverbs})*(?:{alternation(act['verbs'])}))+"),
-        act_any=re.compile(alternation(act["verbs"])),
-        enum_opener=re.compile(alternation(act["verbs"] + change["words"])),
-        act_end=_End.of(act["verbs"], f"(?:{alternation(act['verbs'])})$"),
-        attributes=re.compile(f"(?:{attributes})+"),
-        attribute_end=_End.of(pred["attributes"], f"(?:{attributes})$"),
-        rank_number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
-        thing_stop=re.compile(alternation(act["thing_stops"])),
-        thing_lead=re.compile(f"^(?:{alternation(act['thing_lead'])})+"),
-        not_thing=re.compile(alternation(act["not_things"])),
-        owner_mark=act["owner_mark"],
-        thing_dimensions=frozenset(act["thing_dimensions"]),
-        doer_dimension=act["doer_dimension"],
-        heads=re.compile(alternation(lst["heads"])),
-        collective=re.compile("|".join(lst["collective_patterns"])),
-        ordinal=lst["ordinal"],
-        numerals=lst["numerals"],
-        suffix_end=_End.of(lst["suffixes"], f"(?:{alternation(lst['suffixes'])})$"),
-        complete_end=_End.of(lst["complete_endings"], f"(?:{alternation(lst['complete_endings'])})$"),
-        expand={k: tuple(x) for k, x in lst.get("expand", {}).items()},
-    )
 
 
 # --- phrase cleaning -----------------------------------------------------------------------------
 
 
-
-def _strip_tail(w: _Words, s: str) -> str:
+def _strip_tail(w: Words, s: str) -> str:
     """`s` without the noise words closing it (达到, 首次, 为; 到2025年的), but a word kept whole (收到)."""
     while s:
         m = w.tail_rev.match(s[::-1])
@@ -212,7 +58,7 @@ def _strip_tail(w: _Words, s: str) -> str:
         if m and s[cut] in w.tail_keep_chars:  # 收到: 到 closes the word, it is not a bridge
             cut = _kept(w, s, cut)
         if cut == len(s) and _DIGIT.search(s):
-            p = w.tail_pattern.search(s, max(0, len(s) - _END_WINDOW))
+            p = w.tail_pattern.search(s, max(0, len(s) - END_WINDOW))
             cut = p.start() if p else cut
         if cut == len(s):
             return s
@@ -220,7 +66,7 @@ def _strip_tail(w: _Words, s: str) -> str:
     return s
 
 
-def _kept(w: _Words, s: str, cut: int) -> int:
+def _kept(w: Words, s: str, cut: int) -> int:
     """Where a cut at `cut` must stop instead, to keep a word whole."""
     for word in w.tail_keep:
         at = s.rfind(word, max(0, cut - len(word) + 1), cut + len(word))
@@ -229,7 +75,7 @@ def _kept(w: _Words, s: str, cut: int) -> int:
     return cut
 
 
-def _drop_enumeration(w: _Words, s: str) -> str:
+def _drop_enumeration(w: Words, s: str) -> str:
     """钢铁、水泥等(15个重点行业) → (重点行业): examples listed before the number are not the indicator;
     the act before them stays (制定修订企业信息公示暂行条例等行政法规 → 制定修订行政法规)."""
     i = s.rfind(w.enum_end)
@@ -243,7 +89,7 @@ def _drop_enumeration(w: _Words, s: str) -> str:
     return s[:start] + s[i + 1 :]
 
 
-def _clean(w: _Words, s: str, *, enumerations: bool = True, quotes: bool = False) -> str:
+def _clean(w: Words, s: str, *, enumerations: bool = True, quotes: bool = False) -> str:
     """The indicator words of a lead: without blanks, cue words, list debris, and the noise words that
     may open (全省, 2024年, 其中) or close (达到, 为, 首次) it."""
     return _cleaned(s, enumerations, quotes) if s else s
@@ -251,7 +97,7 @@ def _clean(w: _Words, s: str, *, enumerations: bool = True, quotes: bool = False
 
 @lru_cache(maxsize=16384)  # short leads recur (同比增长, 比上年增长, 达到)
 def _cleaned(s: str, enumerations: bool, quotes: bool) -> str:
-    w = _words()
+    w = words()
     s = s.translate(w.blank_only if quotes else w.blank)
     s = w.anywhere.sub("", s)
     if enumerations:
@@ -265,7 +111,7 @@ def _cleaned(s: str, enumerations: bool, quotes: bool) -> str:
     return s
 
 
-def _unbracket(w: _Words, s: str) -> str:
+def _unbracket(w: Words, s: str) -> str:
     """`s` without the brackets at its ends that close nothing in it (（同口径增长), keeping a pair
     (生产总值(GDP))."""
     opening, closing = w.bracket_chars[0::2], w.bracket_chars[1::2]
@@ -276,13 +122,13 @@ def _unbracket(w: _Words, s: str) -> str:
     return s
 
 
-def _subject(w: _Words, phrase: str) -> str:
+def _subject(w: Words, phrase: str) -> str:
     """What a phrase measures without its change word (消费贡献率上升 → 消费贡献率)."""
     m = w.subject_end.search(phrase)
     return phrase[: m.start()] if m and m.start() > 0 else phrase
 
 
-def _entity(w: _Words, subject: str) -> str:
+def _entity(w: Words, subject: str) -> str:
     """A subject without its act and its attribute noun (规模以上工业企业营业收入 → 规模以上工业企业;
     新增X集群 → X集群, whose 总数 follows)."""
     m = w.attribute_end.search(subject)
@@ -291,7 +137,7 @@ def _entity(w: _Words, subject: str) -> str:
     return entity[act.end() :] if act and act.end() < len(entity) else entity
 
 
-def _rate(w: _Words, phrase: str, negative: bool) -> str:
+def _rate(w: Words, phrase: str, negative: bool) -> str:
     """A rate's change word without its baseline (同比增长 → 增长); a fall says 变动."""
     m = w.change_end.search(phrase)
     if not m:
@@ -303,7 +149,7 @@ def _rate(w: _Words, phrase: str, negative: bool) -> str:
 # --- the parts of a phrase -----------------------------------------------------------------------
 
 
-def _thing(w: _Words, post: str) -> tuple[str, int]:
+def _thing(w: Words, post: str) -> tuple[str, int]:
     """The thing counted, written right after a number (12家国家级孵化器 → 国家级孵化器), and how many
     characters of `post` it takes. It ends at the clause's end (or the next quantity), or at an item
     mark that opens a predicate (24个省份、规模居全国前列)."""
@@ -325,7 +171,7 @@ def _thing(w: _Words, post: str) -> tuple[str, int]:
     return _clean(w, post[at:end], enumerations=False), end
 
 
-def _owner(w: _Words, post: str) -> str:
+def _owner(w: Words, post: str) -> str:
     """The owner of an attribute written after its number with 的 (全长1.3万公里的X → X)."""
     post = post.lstrip()
     if not post.startswith(w.owner_mark):
@@ -333,7 +179,7 @@ def _owner(w: _Words, post: str) -> str:
     return _thing(w, post)[0]
 
 
-def _rank(w: _Words, lead: str, mention: str, subject: str) -> tuple[str, str]:
+def _rank(w: Words, lead: str, mention: str, subject: str) -> tuple[str, str]:
     """居全国第3位 → (ranked measure)全国排名; also the ranked measure when the lead names it."""
     s = w.anywhere.sub("", w.space.sub("", lead + mention).translate(w.quotes))
     s = w.rank_number.sub("", s)
@@ -352,7 +198,7 @@ def _rank(w: _Words, lead: str, mention: str, subject: str) -> tuple[str, str]:
     return (before or subject) + scope + w.rank_word, before
 
 
-def _shared_tail(w: _Words, first: str, last: str) -> str:
+def _shared_tail(w: Words, first: str, last: str) -> str:
     """The head the last item of a list shares with the others (城镇居民、农村居民人均可支配收入)."""
     if w.complete_end.search(first):  # the first item names a measure: only a suffix is shared
         m = w.suffix_end.search(last)
@@ -378,7 +224,7 @@ def _shared_tail(w: _Words, first: str, last: str) -> str:
     return ""
 
 
-def _shared_prefix(w: _Words, first: str, item: str) -> str:
+def _shared_prefix(w: Words, first: str, item: str) -> str:
     """The owner a short item shares with the first (省属企业营业收入、利润 → 省属企业利润)."""
     if len(item) > 4 or not w.complete_end.search(first):
         return ""
@@ -389,7 +235,7 @@ def _shared_prefix(w: _Words, first: str, item: str) -> str:
     return first[:cut] if cut >= 2 else ""
 
 
-def _items(w: _Words, pre: str, m: int) -> list[str]:
+def _items(w: Words, pre: str, m: int) -> list[str]:
     """The subjects of a list (before 分别), each with the head they share."""
     parts = [p for p in pre.split(w.item_mark) if p]
     if len(parts) < m:
@@ -438,7 +284,7 @@ class _Sentence:
     out: list[str]
     chain: _Chain = field(default_factory=_Chain)
 
-    def post(self, w: _Words, k: int) -> str:
+    def post(self, w: Words, k: int) -> str:
         """The words after quantity k in its clause (without the joiner before the next quantity)."""
         a, b, nxt = self.posts[k]
         post = self.text[a:b] if a < b else ""
@@ -449,7 +295,7 @@ class _Sentence:
         item = post.rfind(w.item_mark)  # 2个X集群、总数达3个: the words after 、 are the next item's
         return post[:item] if item >= 0 else post
 
-    def topic(self, w: _Words, k: int) -> str:
+    def topic(self, w: Words, k: int) -> str:
         """The subject of the clause before quantity k's, when no quantity stands there (吉化乙烯项目投产，
         总产能达190万吨 → 吉化乙烯项目)."""
         a, b = self.topics[k]
@@ -464,12 +310,12 @@ def sentence_indicators(
     text: str, start: int, end: int, quantities: Sequence[Span], negatives: Sequence[bool] | None = None
 ) -> list[str]:
     """The indicator of each quantity (in text order) of the sentence `text[start:end]`."""
-    w = _words()
+    w = words()
     n = len(quantities)
     cl = clauses(text, start, end)
-    at = [cl.index(q.start) for q in quantities]
-    leads, posts, topics, joined = [], [], [], []
     starts, ends = cl.starts, cl.ends
+    at = [bisect_right(starts, q.start) - 1 for q in quantities]
+    leads, posts, topics, joined = [], [], [], []
     for i, q in enumerate(quantities):
         k = at[i]
         same = i > 0 and at[i - 1] == k
@@ -496,7 +342,7 @@ def sentence_indicators(
     return st.out
 
 
-def _paired_list(w: _Words, st: _Sentence, i: int, j: int) -> bool:
+def _paired_list(w: Words, st: _Sentence, i: int, j: int) -> bool:
     """A list of quantities paired with a list of subjects (分别, or a change word before the list)."""
     m = j - i
     if m < 2:
@@ -530,7 +376,7 @@ def _paired_list(w: _Words, st: _Sentence, i: int, j: int) -> bool:
     return True
 
 
-def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
+def _one(w: Words, st: _Sentence, k: int, sentence_start: int) -> str:
     """The indicator of one quantity from its lead, the thing after it and the chain before it."""
     q, chain, text = st.quantities[k], st.chain, st.text
     raw = st.leads[k]
@@ -575,8 +421,8 @@ def _one(w: _Words, st: _Sentence, k: int, sentence_start: int) -> str:
             phrase, own = _subject(w, st.out[k - 1]), False
         else:
             phrase, own = subject, False
-    elif act and act.end() == len(lead) and not thing:
-        phrase, own = (chain.subjects[-1] if chain.subjects else "") + lead, False  # X 740万套，基本建成511万套
+    elif act and act.end() == len(lead) and not thing:  # 新开工X 740万套，基本建成511万套
+        phrase, own = (chain.subjects[-1] if chain.subjects else "") + lead, False
     elif w.attributes.fullmatch(lead) and (owner := _owner(w, st.post(w, k))):
         phrase, own = owner + lead, False  # 全长1.3万公里的三个一号旅游公路
     elif subject and w.attributes.fullmatch(lead):
