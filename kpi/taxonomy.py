@@ -103,11 +103,12 @@ class MatchingRules:
     gap_breaks: tuple[str, ...]
     quantity_words: tuple[str, ...]
     max_gap: int
+    max_prefix: int
     cue_window: int
 
     def __post_init__(self) -> None:
-        if min(self.max_gap, self.cue_window) < 0:
-            raise ValueError("max_gap and cue_window must be >= 0")
+        if min(self.max_gap, self.max_prefix, self.cue_window) < 0:
+            raise ValueError("max_gap, max_prefix and cue_window must be >= 0")
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -237,6 +238,8 @@ def match_phrase(phrase: str, *, unit: str) -> IndicatorMatch | None:
     subject = _subject(tax, phrase)
     if subject is None or len(phrase) - subject.end() > tax.rules.max_gap:
         return None
+    if subject.start() > tax.rules.max_prefix:
+        return None  # a sub-group's figure (…沿线省份经广西口岸进出口)
     ind = next((i for i in tax.by_surface[subject.group()] if i.accepts(dimension)), None)
     if ind is None or _ends_near(phrase, subject.start(), ind.exclude, tax.rules.cue_window):
         return None
