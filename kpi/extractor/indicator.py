@@ -79,8 +79,8 @@ def _drop_enumeration(w: Words, s: str) -> str:
     """钢铁、水泥等(15个重点行业) → (重点行业): examples listed before the number are not the indicator;
     the act before them stays (制定修订企业信息公示暂行条例等行政法规 → 制定修订行政法规)."""
     i = s.rfind(w.enum_end)
-    if i <= 0 or len(s) - i - 1 > w.enum_gap:
-        return s
+    if i <= 0 or (len(s) - i - 1 > w.enum_gap and not w.enum_count.match(s, i + 1)):
+        return s  # 食品、石化、医药、信息等重点产业增加值占比: the list qualifies the subject
     if s[i - 1 : i + 1] in w.enum_words or s[i : i + 2] in w.enum_words:
         return s
     first = s.find(w.item_mark, 0, i)
@@ -439,6 +439,10 @@ def _one(w: Words, st: _Sentence, k: int, sentence_start: int) -> str:
         chain.act = act.group() if act else (chain.act if follows else "")
     if dim in _RATES:
         phrase = _rate(w, phrase, st.negatives[k])
+    for short, full in w.completions:  # 政府投资575.5亿元，占25.7% → 政府投资占比
+        if phrase.endswith(short):
+            phrase = phrase[: len(phrase) - len(short)] + full
+            break
     return phrase or _fallback(text, sentence_start, q.start, st.post(w, k))
 
 

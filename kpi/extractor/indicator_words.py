@@ -51,6 +51,8 @@ class Words:
     enum_end: str
     enum_gap: int
     enum_words: frozenset[str]
+    enum_count: re.Pattern[str]  # a count of the kinds listed, after the list (等8大类)
+    completions: tuple[tuple[str, str], ...]
     respectively: tuple[str, ...]
     item_mark: str
     quote_open: str
@@ -134,6 +136,8 @@ def _compile(v: dict[str, Any]) -> Words:
         enum_end=noise["enumeration_end"],
         enum_gap=int(noise["enumeration_max_gap"]),
         enum_words=frozenset(noise["enumeration_words"]),
+        enum_count=re.compile("|".join(noise["enumeration_count_patterns"])),
+        completions=tuple(v["predicate"]["completions"].items()),
         respectively=tuple(clause["respectively"]),
         item_mark=clause["item_mark"],
         quote_open="".join(p[0] for p in clause["quote_pairs"]),
