@@ -2,7 +2,8 @@
 
 Each case: (origin, sentence, mention, indicator, indicator_id). Origins: `dev/dNN`, `dev2/eNN` are
 sentences of ../shared/corpus/dev*/ (their gold's indicator, or one the rule book reads the same way),
-`reports/<id>` of the 22 full reports of ../shared/corpus/reports/, `rule book` its own examples. An
+`reports/<id>` of the 22 full reports of ../shared/corpus/reports/, `tracking/<id>` of
+../shared/corpus/tracking/, `rule book` its own examples. An
 indicator_id of `...` is not checked. The whole sentence goes through `kpi.extract`: the mention is found
 among its records (the first record whose mention holds it)."""
 
@@ -38,7 +39,7 @@ LISTS = [
         "rural_resident_income_growth",
     ),
     (
-        "reports/广西壮族自治区-2025",
+        "reports/安徽省-2026",
         "城镇、农村常住居民人均可支配收入分别增长4.4%、5.9%。",
         "5.9%",
         "农村常住居民人均可支配收入增长",
@@ -60,7 +61,7 @@ LISTS = [
         ANY,
     ),
     (
-        "reports/宁夏回族自治区-2025",
+        "reports/广西壮族自治区-2025",
         "一、二、三产业增加值分别增长4.2%、5%、5.4%。",
         "4.2%",
         "第一产业增加值增长",
@@ -167,7 +168,7 @@ CHAINS = [
     ),
     ("dev2/e02", "人均GDP从2020年的5.2万元提高到2025年的7.4万元。", "7.4万元", "人均GDP", "gdp_per_capita"),
     (
-        "dev2/e03",
+        "tracking/hunan-2026",
         "全省地区生产总值达到5.53万亿元、稳居全国前十强、增长4.8%。",
         "4.8%",
         "地区生产总值增长",
@@ -190,7 +191,7 @@ CHAINS = [
         ANY,
     ),
     (
-        "reports/湖北省-2026",
+        "reports/广西壮族自治区-2026",
         "一般公共预算收入增长4.6%，总量首次突破1900亿元。",
         "1900亿元",
         "一般公共预算收入总量",
@@ -244,7 +245,7 @@ COUNTS = [
         ANY,
     ),
     ("dev/d06", "已协助12,251人次成功就业。", "12,251人次", "协助成功就业", ANY),
-    ("reports/湖南省-2026", "增加1万个普惠性学前教育学位。", "1万个", "增加普惠性学前教育学位", ANY),
+    ("reports/山西省-2026", "增加1万个普惠性学前教育学位。", "1万个", "增加普惠性学前教育学位", ANY),
     (
         "dev2/e01",
         "粮食生产“二十一连丰”，40万亩增发国债高标准农田项目率先完工。",
@@ -252,7 +253,23 @@ COUNTS = [
         "增发国债高标准农田项目率先完工",
         ANY,
     ),
-    ("dev2/e02", "粮食产量首次跃上1.4万亿斤新台阶。", "1.4万亿斤", "粮食产量", "grain_output"),
+    ("tracking/national-2025", "粮食产量首次跃上1.4万亿斤新台阶。", "1.4万亿斤", "粮食产量", "grain_output"),
+    # things counted in a list share the head of the last
+    ("dev/d07", "开工建设5个百亿级、10个三十亿以上重大工业项目。", "5个", "开工建设百亿级重大工业项目", ANY),
+    (
+        "reports/福建省-2025",
+        "新增5个国家级、60个省级高技能人才培训基地。",
+        "5个",
+        "新增国家级高技能人才培训基地",
+        ANY,
+    ),
+    (
+        "reports/山西省-2026",
+        "为87万名80岁以上老年人发放高龄津贴。",
+        "87万名",
+        "80岁以上老年人发放高龄津贴",
+        ANY,
+    ),
 ]
 
 # noise stripped, qualifiers kept; a fall of a rate says 变动
@@ -319,7 +336,13 @@ NOISE = [
         "全国居民人均可支配收入实际增长",
         "resident_income_growth",
     ),
-    ("dev/d01", "城镇调查失业率平均为5.2%。", "5.2%", "城镇调查失业率", "urban_surveyed_unemployment_rate"),
+    (
+        "tracking/national-2024",
+        "城镇调查失业率平均为5.2%。",
+        "5.2%",
+        "城镇调查失业率",
+        "urban_surveyed_unemployment_rate",
+    ),
 ]
 
 CASES = LISTS + CHAINS + RANKS + COUNTS + NOISE

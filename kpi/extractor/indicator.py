@@ -29,7 +29,7 @@ from kpi.extractor.clause import clauses
 from kpi.extractor.indicator_words import END_WINDOW, Words, words
 
 _RATES = ("percent", "pp")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_THING_START = re.compile(r"[\d.]*[\u4e00-\u9fff]")  # 80岁以上老年人: a qualifier may open the thing
 
 
 class Span(Protocol):
@@ -155,7 +155,7 @@ def _thing(w: Words, post: str) -> tuple[str, int]:
     mark that opens a predicate (24个省份、规模居全国前列)."""
     lead = w.thing_lead.match(post)
     at = lead.end() if lead else 0
-    if not _CJK.match(post, at) and not (post[at : at + 1] and post[at] in w.quote_open):
+    if not _THING_START.match(post, at) and not (post[at : at + 1] and post[at] in w.quote_open):
         return "", 0
     if w.not_thing.match(post, at) or w.joiner.match(post, at):  # 瞪羚企业358户和种子独角兽企业1户
         return "", 0
@@ -211,17 +211,27 @@ def _shared_tail(w: Words, first: str, last: str) -> str:
         return last[m.start() :]
     if last[:1] and last[0] in w.quote_open and (close := last.find(w.quote_close[last[0]], 1)) > 0:
         return last[close + 1 :]
-    for n in (2, 1):
-        if len(first) > n:
-            p = last.rfind(first[-n:])
-            if 0 < p and p + n < len(last):
-                return last[p + n :]
+    tail = _parallel_tail(w, first, last)
+    if tail:
+        return tail
     if len(first) <= 2 < len(last):  # 城镇、农村常住居民人均可支配收入: parallel words of one length
         return last[len(first) :]
     m = w.heads.search(last, 1)
     if m:
         return last[m.start() :]
     return ""
+
+
+def _parallel_tail(w: Words, first: str, last: str) -> str:
+    """The head after the word of the last item that parallels the first's ending (国家级、省级X → X;
+    百亿级、三十亿以上X → X)."""
+    for n in (2, 1):
+        if len(first) > n:
+            p = last.rfind(first[-n:])
+            if 0 < p and p + n < len(last):
+                return last[p + n :]
+    m = w.qualifier_end.search(last, 1)
+    return last[m.end() :] if m and m.end() < len(last) else ""
 
 
 def _shared_prefix(w: Words, first: str, item: str) -> str:
@@ -271,6 +281,7 @@ class _Chain:
     subject: str = ""
     subjects: list[str] = field(default_factory=list)
     act: str = ""
+    things: list[tuple[int, str]] = field(default_factory=list)  # items waiting for their shared head
 
 
 @dataclass
@@ -433,6 +444,8 @@ def _one(w: Words, st: _Sentence, k: int, sentence_start: int) -> str:
         if follows and chain.act and not act and dim in w.thing_dimensions:
             phrase = chain.act + phrase
     phrase = phrase.translate(w.quotes)
+    if thing:
+        _share_head(w, st, k, thing, follows, bool(post) and used == len(post) and st.posts[k][2])
     if own and phrase:
         chain.subject = _subject(w, phrase)
         chain.subjects.append(chain.subject)
@@ -444,6 +457,21 @@ def _one(w: Words, st: _Sentence, k: int, sentence_start: int) -> str:
             phrase = phrase[: len(phrase) - len(short)] + full
             break
     return phrase or _fallback(text, sentence_start, q.start, st.post(w, k))
+
+
+def _share_head(w: Words, st: _Sentence, k: int, thing: str, follows: bool, cut: bool) -> None:
+    """Things counted in a list share the head of the last (5个千亿级、2个百亿级产业集群 → 千亿级产业集群)."""
+    waiting = st.chain.things if follows else []
+    if cut:  # the next quantity follows right after the thing: the list goes on
+        st.chain.things = [*waiting, (k, thing)]
+        return
+    st.chain.things = []
+    if not waiting:
+        return
+    tail = _parallel_tail(w, waiting[0][1], thing)
+    for i, item in waiting:
+        if tail and st.out[i].endswith(item) and not item.endswith(tail):
+            st.out[i] += tail
 
 
 def _fallback(text: str, start: int, at: int, post: str) -> str:

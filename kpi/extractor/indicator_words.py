@@ -86,6 +86,7 @@ class Words:
     thing_dimensions: frozenset[str]
     doer_dimension: str
     heads: re.Pattern[str]
+    qualifier_end: re.Pattern[str]
     collective: re.Pattern[str]
     ordinal: str
     numerals: str
@@ -173,6 +174,7 @@ def _compile(v: dict[str, Any]) -> Words:
         thing_dimensions=frozenset(act["thing_dimensions"]),
         doer_dimension=act["doer_dimension"],
         heads=re.compile(alternation(lst["heads"])),
+        qualifier_end=re.compile(alternation(lst["qualifier_ends"])),
         collective=re.compile("|".join(lst["collective_patterns"])),
         ordinal=lst["ordinal"],
         numerals=lst["numerals"],
