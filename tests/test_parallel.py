@@ -166,7 +166,7 @@ def test_a_worker_that_dies_loses_only_its_document():
     assert [item for item, _ in outcomes] == docs  # input order
     dead = [(item.doc_id, o.reason_code, o.detail) for item, o in outcomes if not isinstance(o, list)]
     assert dead == [("d5", "extract_error", "the worker process extracting it died (killed by signal 9)")]
-    expected = {d.doc_id: slow_extractor.extract(d.text, doc_id=d.doc_id) for d in docs if d.text == TEXT}
+    expected = {d.doc_id: InProcess(slow_extractor.extract).one(d) for d in docs if d.text == TEXT}
     assert {item.doc_id: o for item, o in outcomes if isinstance(o, list)} == expected
 
 
@@ -203,20 +203,6 @@ def test_the_cli_budget_kills_a_slow_document_through_kpi_extractor(tmp_path):
 # --- Ctrl-C -----------------------------------------------------------------------------------------
 
 
-def _workers(pid: int) -> set[int]:
-    """The extraction workers among the children of `pid` (not multiprocessing's resource tracker)."""
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    children = {int(p) for p in path.read_text().split()} if path.exists() else set()
-    found = set()
-    for child in children:
-        try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.add(child)
-        except OSError:
-            pass
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
 def test_ctrl_c_stops_the_workers(tmp_path):
     env = {**os.environ, parallel.EXTRACTOR_ENV: "slow_extractor:extract", "PYTHONPATH": TESTS}
@@ -239,7 +225,7 @@ def test_ctrl_c_stops_the_workers(tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        while not (workers := _workers(proc.pid)):  # one task (three documents): one worker
+        while not (workers := slow_extractor.worker_pids(proc.pid)):  # one task (three documents): one worker
             assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()  # type: ignore[union-attr]
             time.sleep(0.05)
         time.sleep(1.0)  # the workers are on their documents
@@ -248,13 +234,8 @@ def test_ctrl_c_stops_the_workers(tmp_path):
     finally:
         proc.kill()
     assert proc.returncode != 0
-    time.sleep(0.2)
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid)]
+    deadline = time.monotonic() + 10
+    while alive := [pid for pid in workers if slow_extractor.alive(pid)]:
+        assert time.monotonic() < deadline, f"workers {alive} outlived Ctrl-C"
+        time.sleep(0.05)
     assert not (tmp_path / "out" / "summary.json").exists()
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
-    except (OSError, IndexError):
-        return "zombie"

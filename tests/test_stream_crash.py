@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slow_extractor import alive, worker_pids
 from test_stream import TABLES, assert_same_output, batch_reference, doc_text, make_corpus
 
 from kpi.pipeline import run_extract
@@ -62,36 +63,11 @@ def run(cmd: list[str], crash: str | None = None, **kw: Any) -> subprocess.Compl
     return subprocess.run(cmd, check=False, env=env(crash), capture_output=True, text=True, timeout=300, **kw)
 
 
-def _workers(pid: int) -> set[int]:
-    """The extraction worker processes of `pid` (Linux; empty elsewhere)."""
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    try:
-        children = [int(p) for p in path.read_text().split()]
-    except OSError:
-        return set()
-    found = set()
-    for child in children:
-        try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.add(child)
-        except OSError:
-            pass
-    return found
-
-
 def _assert_gone(pids: set[int], within: float = 10.0) -> None:
     deadline = time.monotonic() + within
-    while pids := {p for p in pids if _alive(p)}:
+    while pids := {p for p in pids if alive(p)}:
         assert time.monotonic() < deadline, f"worker processes {pids} outlived the stream"
         time.sleep(0.02)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "State:\tZ" not in status
 
 
 def uncommitted(out: Path) -> int | None:
@@ -185,7 +161,7 @@ def test_random_sigkills_while_a_batch_is_uncommitted(large, tmp_path, sink, wor
             time.sleep(0.002)
         time.sleep(rng.uniform(0.0, 0.15))
         assert proc.poll() is None, "the stream finished before it could be killed; use more documents"
-        workers_of = _workers(proc.pid)
+        workers_of = worker_pids(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stderr.close()  # type: ignore[union-attr]

@@ -18,10 +18,11 @@ import click
 
 from kpi.commands.options import doc_timeout_option, manifest_option, max_doc_chars_option, workers_option
 from kpi.io.readers import Document, InputError, Item
-from kpi.pipeline import Progress, Summary, run_extract
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from kpi.pipeline import Progress, Summary
 
 __all__ = ["extract_cmd", "format_summary"]
 
@@ -62,7 +63,12 @@ def extract_cmd(
     are the same, in the same order, whatever the number of workers. A document that takes longer
     than --doc-timeout is dead-lettered as `timeout`.
     """
-    from kpi.parallel import default_workers
+    from kpi.parallel import default_workers, prestart
+
+    workers = workers or default_workers()
+    if workers > 1:
+        prestart()  # the workers' server warms up while the rest of kpi loads
+    from kpi.pipeline import run_extract
 
     console = _terminal_console() if not quiet else None
     with _stderr_logging(quiet, console), _progress_bar(console) as progress:
@@ -74,7 +80,7 @@ def extract_cmd(
                 max_doc_chars=max_doc_chars,
                 validate=not no_validate,
                 progress=progress,
-                workers=workers or default_workers(),
+                workers=workers,
                 doc_timeout=doc_timeout or None,
             )
         except InputError as exc:

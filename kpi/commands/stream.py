@@ -110,7 +110,11 @@ def stream_cmd(
     A batch's documents are extracted on every usable core (--workers), then committed as one; a
     document that takes longer than --doc-timeout is dead-lettered as `timeout`.
     """
-    from kpi.parallel import default_workers
+    from kpi.parallel import default_workers, prestart
+
+    workers = workers or default_workers()
+    if workers > 1:
+        prestart()  # the workers' server warms up while the rest of kpi loads
     from kpi.stream.hook import default_hook
     from kpi.stream.runner import BatchAbandoned, StreamOptions, run_stream
 
@@ -125,7 +129,7 @@ def stream_cmd(
         max_doc_chars=max_doc_chars,
         validate=not no_validate,
         handle_signals=True,
-        workers=workers or default_workers(),
+        workers=workers,
         doc_timeout=doc_timeout or None,
     )
     console = _terminal_console() if not quiet else None

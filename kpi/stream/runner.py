@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, STDIN, InputError, check_parquet, load_manifest
-from kpi.parallel import DEFAULT_DOC_TIMEOUT, Extraction, make_extraction, resolve_extractor
-from kpi.pipeline import Summary, _chunks, _write_chunk, load_validator
+from kpi.parallel import DEFAULT_DOC_TIMEOUT, Extraction, WorkerPool, make_extraction
+from kpi.pipeline import Summary, _chunks, _write_chunk, load_validator, warm_frames
 from kpi.stream.checkpoint import Checkpoint, batch_name, maybe_crash
 from kpi.stream.hook import BatchHook, takes_quarantine
 from kpi.stream.plan import Slice
@@ -138,8 +138,7 @@ class _Runner:
     ) -> None:
         self.sources, self.out, self.options, self.hook, self.stdin = sources, out, options, hook, stdin
         self.hook_takes_quarantine = hook is not None and takes_quarantine(hook)
-        self.extract = resolve_extractor()  # at run time, so a patched extractor is seen
-        self.engine: Extraction | None = None
+        self.engine: Extraction | None = None  # made at run time, so a patched extractor is seen
         self.metadata = load_manifest(options.manifest)
         self.validator = load_validator() if options.validate else None
         self.run_summary = Summary()
@@ -157,9 +156,7 @@ class _Runner:
         Scanner.check_sources(self.sources)  # before anything is written
         self.cp = Checkpoint.open(self.out, sink=self.options.sink)
         restore = self._install_signals() if self.options.handle_signals else {}
-        self.engine = make_extraction(
-            self.extract, workers=self.options.workers, doc_timeout=self.options.doc_timeout
-        )
+        self.engine = make_extraction(workers=self.options.workers, doc_timeout=self.options.doc_timeout)
         try:
             with self.engine:
                 self._start()
@@ -197,6 +194,8 @@ class _Runner:
             self.spool = StdinSpool(self.cp.spool, stream, first_line=next_line, seal_lines=seal).start()
         self._first_scan(fresh=recovered.last_committed is None and recovered.pending is None)
         self._warm_validator()
+        if isinstance(self.engine, WorkerPool):
+            warm_frames()  # polars' one-off set-up, off the first batch
         self.started = time.monotonic()  # rates count from here, after the one-off loading
         if recovered.pending is not None:
             k, slices = recovered.pending
