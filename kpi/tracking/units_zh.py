@@ -11,52 +11,32 @@ Scale(divisor=100000000, label='亿斤')
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import NamedTuple
+from importlib import resources
+from typing import Any, NamedTuple
 
-WORDS: dict[str, str] = {
-    "percent": "%",
-    "pp": "个百分点",
-    "person": "人",
-    "person_time": "人次",
-    "count": "个",
-    "jin": "斤",
-    "mu": "亩",
-    "t": "吨",
-    "ha": "公顷",
-    "km": "公里",
-    "km2": "平方公里",
-    "m": "米",
-    "m2": "平方米",
-    "m3": "立方米",
-    "kW": "千瓦",
-    "kWh": "千瓦时",
-    "TEU": "标准箱",
-    "tce": "吨标准煤",
-    "ug/m3": "微克/立方米",
-    "times": "倍",
-    "rank": "位",
-    "year": "年",
-    "month": "个月",
-    "day": "天",
-    "hour": "小时",
-    "CNY": "元",
-    "USD": "美元",
-    "EUR": "欧元",
-    "HKD": "港元",
-    "MOP": "澳门元",
-    "JPY": "日元",
-    "GBP": "英镑",
-    "TWD": "新台币",
-    "AUD": "澳元",
-    "KRW": "韩元",
-}
+from kpi.vocabulary import VocabularyError
+
+def _load() -> dict[str, Any]:
+    text = resources.files("kpi.vocab").joinpath("unit_words.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    for key in ("words", "magnified", "magnitudes", "counter"):
+        if key not in data:
+            raise VocabularyError(f"unit_words.toml: missing table [{key}]")
+    return data
+
+
+_DATA = _load()
+WORDS: dict[str, str] = dict(_DATA["words"])
 # Units written with 万/亿 in front when large; the others (%, 个百分点, 倍, 微克/立方米, 年 …) never are.
-_MAGNIFIED = frozenset(WORDS) - {"percent", "pp", "times", "rank", "ug/m3", "year", "month", "day", "hour"}
-_MAGNITUDES = ((10**12, "万亿"), (10**8, "亿"), (10**4, "万"))
-_COUNTER = re.compile(r"\d[\d.,]*\s*(?:万亿|亿|万|千|百)?\s*([\u4e00-\u9fff])")
-_NOT_COUNTERS = frozenset("以左上内多余至到")
+_MAGNIFIED = frozenset(_DATA["magnified"]["codes"])
+_MAGNITUDES = tuple(sorted(((int(v), k) for k, v in _DATA["magnitudes"].items()), reverse=True))
+_MAG_WORDS = "|".join(re.escape(w) for w in _DATA["counter"]["magnitude_words"])
+_COUNTER = re.compile(rf"\d[\d.,]*\s*(?:{_MAG_WORDS})?\s*([\u4e00-\u9fff])")
+_NOT_COUNTERS = frozenset(_DATA["counter"]["not_counters"])
+
 
 
 class Scale(NamedTuple):
