@@ -22,6 +22,7 @@ output folder are left alone.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
@@ -46,7 +47,7 @@ from kpi.record import (
     RECORD_SCHEMA,
 )
 
-__all__ = ["Summary", "finish_run", "load_validator", "run_extract"]
+__all__ = ["Summary", "finish_run", "load_validator", "run_extract", "warm_up_in_background"]
 
 log = logging.getLogger("kpi.pipeline")
 
@@ -171,12 +172,14 @@ def run_extract(
     started = time.perf_counter()
     with ExitStack() as stack:
         engine = stack.enter_context(make_extraction(workers=workers, doc_timeout=doc_timeout))
-        if isinstance(engine, WorkerPool):
-            warm_frames()  # while the workers start: polars' one-off set-up (0.2 s) off the tail
+        warming = warm_up_in_background(validator) if isinstance(engine, WorkerPool) else None
         sinks = {
             name: stack.enter_context(ParquetSink(out / f"{name}.parquet", s)) for name, s in _TABLES.items()
         }
         for records, dead in _chunks(items, engine, max(1, chunk_docs), summary, progress):
+            if warming is not None:
+                warming.join()
+                warming = None
             _write_chunk(records, dead, sinks, validator, summary)
     return finish_run(out, summary, started)
 
@@ -259,6 +262,24 @@ def warm_frames() -> None:
     """Build a one-row records frame, so polars' one-off set-up for these types is done now."""
     sample = {pa.string(): "", pa.date32(): date(2000, 1, 1), pa.float64(): 0.0}
     _rows_frame([tuple(sample.get(f.type, 0) for f in RECORD_SCHEMA)])
+
+
+def warm_up_in_background(validator: Validator | None) -> threading.Thread:
+    """Start polars' and the validator's one-off set-up (a fraction of a second; some 2 s for the
+    expectation suite) in a thread, so that it runs while worker processes extract instead of
+    before or after them; join the thread before the first chunk is validated."""
+
+    def warm() -> None:
+        try:
+            warm_frames()
+            if validator is not None:
+                validator(empty_records())
+        except Exception as exc:  # noqa: BLE001  the first real chunk reports it properly
+            log.debug("warm-up failed: %s", exc)
+
+    thread = threading.Thread(target=warm, name="kpi-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _rows_frame(rows: Rows) -> pl.DataFrame:

@@ -33,7 +33,7 @@ from typing import IO, Any, Literal
 
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, STDIN, InputError, check_parquet, load_manifest
 from kpi.parallel import DEFAULT_DOC_TIMEOUT, Extraction, WorkerPool, make_extraction
-from kpi.pipeline import Summary, _chunks, _write_chunk, load_validator, warm_frames
+from kpi.pipeline import Summary, _chunks, _write_chunk, load_validator, warm_up_in_background
 from kpi.stream.checkpoint import Checkpoint, batch_name, maybe_crash
 from kpi.stream.hook import BatchHook, takes_quarantine
 from kpi.stream.plan import Slice
@@ -139,6 +139,7 @@ class _Runner:
         self.sources, self.out, self.options, self.hook, self.stdin = sources, out, options, hook, stdin
         self.hook_takes_quarantine = hook is not None and takes_quarantine(hook)
         self.engine: Extraction | None = None  # made at run time, so a patched extractor is seen
+        self.warming: threading.Thread | None = None  # one-off set-up running beside the first batch
         self.metadata = load_manifest(options.manifest)
         self.validator = load_validator() if options.validate else None
         self.run_summary = Summary()
@@ -193,9 +194,10 @@ class _Runner:
             seal = self.options.max_batch_docs
             self.spool = StdinSpool(self.cp.spool, stream, first_line=next_line, seal_lines=seal).start()
         self._first_scan(fresh=recovered.last_committed is None and recovered.pending is None)
-        self._warm_validator()
-        if isinstance(self.engine, WorkerPool):
-            warm_frames()  # polars' one-off set-up, off the first batch
+        if isinstance(self.engine, WorkerPool):  # while the workers extract the first batch
+            self.warming = warm_up_in_background(self.validator)
+        else:
+            self._warm_validator()
         self.started = time.monotonic()  # rates count from here, after the one-off loading
         if recovered.pending is not None:
             k, slices = recovered.pending
@@ -280,6 +282,9 @@ class _Runner:
         with self.sink.open_batch(k, replay=replay) as out:
             assert self.engine is not None
             for records, dead in _chunks(items, self.engine, CHUNK_DOCS, batch, None):
+                if self.warming is not None:
+                    self.warming.join()
+                    self.warming = None
                 _write_chunk(records, dead, out.sinks, self.validator, batch)
             maybe_crash("after_extract", k)
             for name in ("records", "quarantine", "dead_letter"):
