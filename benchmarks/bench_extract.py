@@ -8,10 +8,13 @@
    are NOT in the measured set (imports, OpenCC, vocabulary regexes), then times every document with
    `time.process_time()` (CPU seconds of this single-threaded process) and reports characters/s and
    documents/s per core, records/s, and the peak RSS of the process (the corpus is held in memory too).
-2. End to end: `python -m kpi extract CORPUS --out DIR --quiet` in a subprocess (reading, extraction,
-   validation with Great Expectations, Parquet writing), timed by the wall clock, with the child's CPU
-   seconds and peak RSS from `resource.getrusage(RUSAGE_CHILDREN)`.
+2. End to end: `python -m kpi extract CORPUS --out DIR --quiet --workers 1` in a subprocess (reading,
+   extraction, validation with Great Expectations, Parquet writing), timed by the wall clock, with the
+   child's CPU seconds and peak RSS from `resource.getrusage(RUSAGE_CHILDREN)`.
 3. `--profile N`: cProfile over N measured documents; the top 15 functions by own time (tottime).
+
+`kpi extract --workers N` against `--workers 1` (speed-up, parallel efficiency, memory of the process
+tree, identical tables) is benchmarks/bench_parallel.py.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def bench_cli(corpus: Path, chars: int) -> dict[str, Any]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "kpi", "extract", str(corpus), "--out", str(out), "--quiet"],
+        [sys.executable, "-m", "kpi", "extract", str(corpus), "--out", str(out), "--quiet", "--workers", "1"],
         capture_output=True,
         text=True,
         check=False,
@@ -136,7 +139,7 @@ def _report(corpus: Path, inproc: dict[str, float], cli: dict[str, Any] | None) 
     if cli:
         lines += [
             "",
-            "| `kpi extract CORPUS --out DIR --quiet` (subprocess) | |",
+            "| `kpi extract CORPUS --out DIR --quiet --workers 1` (subprocess) | |",
             "|---|---|",
             f"| wall seconds | {cli['wall_seconds']:.1f} |",
             f"| CPU seconds (child, all threads) | {cli['cpu_seconds']:.1f} |",
