@@ -14,18 +14,20 @@ through unchanged. The run goes on either way.
   interrupted only when it returns. Signals need the main thread: elsewhere, a document with a
   budget goes to one worker process instead.
 * `WorkerPool` (`--workers N`): N processes forked from a `forkserver` (a clean single-threaded
-  process started once per run, which imports the extractor and warms it up — vocabulary, regular
-  expressions, date parser — through `kpi._worker_preload`), so every worker starts warm, in
-  milliseconds, sharing those pages; `spawn` where there is no forkserver (each worker then builds
-  the vocabulary once). No worker inherits the parent's threads, locks or files. Documents go to them in tasks of a few dozen
-  documents or ~64,000 characters, at most two tasks per worker and a few per worker waiting to be
-  handed out, so memory is bounded by the tasks in flight, never the corpus. Results are yielded in
-  input order, so the records (rows, order, record ids) are those of one worker. Each worker stamps
-  the document it is on and when it began it in a small shared array; the parent kills a worker whose
-  document is past its budget, dead-letters that document as `timeout`, starts a replacement and
-  hands the rest of the worker's tasks to the others. A worker that dies is handled the same way
-  (`extract_error`). Workers ignore SIGINT and SIGTERM (Ctrl-C reaches the whole process group): the
-  parent decides when they stop, and kills them when it stops early.
+  process, started once per process by `prestart()` as early as the command knows it wants workers,
+  which imports the extractor and warms it up — vocabulary, regular expressions, date parser —
+  through `kpi._worker_preload`), so every worker starts warm, in milliseconds, sharing those pages;
+  `spawn` where there is no forkserver (each worker then builds the vocabulary once). No worker
+  inherits the parent's threads, locks or files. Documents go to the workers in tasks of at most 64
+  documents or ~64,000 characters, at most two tasks per worker and four per worker read ahead, so
+  memory is bounded by the tasks in flight, never the corpus. Results are yielded in input order, so
+  the records (rows, order, record ids) are those of one worker. Each worker stamps the document it
+  is on and when it began it in a small shared array; the parent (whenever it waits for results)
+  kills a worker whose document is past its budget, dead-letters that document as `timeout`, and
+  hands the worker's unfinished tasks to the others or to a replacement. A worker that dies is
+  handled the same way (`extract_error`). Workers ignore SIGINT and SIGTERM (Ctrl-C reaches the
+  whole process group): the parent decides when they stop, and kills them when it stops early; on
+  Linux a worker is also killed when its forkserver goes, which goes with the parent.
 
 The budget is `doc_timeout` seconds per 100,000 characters, and at least `doc_timeout` for any
 document (`DEFAULT_DOC_TIMEOUT` = 5 s, some 50 times the time a real document takes on a slow core);

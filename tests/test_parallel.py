@@ -147,6 +147,29 @@ def test_a_document_past_its_budget_is_a_timeout_and_the_run_goes_on(tmp_path, w
 
 
 @pytest.mark.usefixtures("slow")
+def test_off_the_main_thread_the_budget_takes_a_worker_process(tmp_path):
+    """SIGALRM needs the main thread: `--workers 1` with a budget elsewhere uses one worker process."""
+    import threading
+
+    assert isinstance(make_extraction(workers=1, doc_timeout=None), InProcess)
+    got: dict = {}
+
+    def run() -> None:
+        engine = make_extraction(workers=1, doc_timeout=0.5)
+        got["engine"] = type(engine).__name__
+        engine.close()
+        got["summary"] = run_extract(
+            [feed(tmp_path / "in.jsonl", [TEXT, "SLEEP"])], tmp_path / "out", validate=False, doc_timeout=0.5
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    assert got["engine"] == "WorkerPool"
+    assert got["summary"].dead_letters_by_reason["timeout"] == 1 and got["summary"].documents_processed == 1
+
+
+@pytest.mark.usefixtures("slow")
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_document_that_raises_is_an_extract_error(tmp_path, workers):
     out = tmp_path / "out"
