@@ -188,7 +188,8 @@ def test_stream_tracking_equals_batch_track_and_gold(reports, gold, validated_re
     assert tracking_states(out) == [1, 2]
     state = load_state(out / "_checkpoint" / "state", 2)
     assert state is not None and state.documents.height == 6
-    assert 0 < state.records.height < (result.totals.records + result.totals.quarantined) / 2
+    # only sentences with a keyed record are kept (more since the taxonomy covers more indicators)
+    assert 0 < state.records.height < 0.75 * (result.totals.records + result.totals.quarantined)
     rebuilt = rebuild_state(out, 3)  # rows in another order: all quarantine first, then all records
     assert_frame_equal(
         rebuilt.records.sort("_part", maintain_order=True), state.records.sort("_part", maintain_order=True)
