@@ -36,6 +36,7 @@ BASE: dict[str, Any] = {
     "comparator": "=",
     "kind": "target",
     "period_year": 2023,
+    "period_start": 2023,
 }
 MONEY = {"unit": "CNY", "dimension": "money", "counter": None}
 PERCENT = {"unit": "percent", "dimension": "percent", "counter": None}
@@ -100,6 +101,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"kind": "actual", "period_year": 2023},
         {"kind": "actual", "period_year": 2022},
     ),
+    # a 十四五 average: period_start 2021, period_year 2025; never a start after the end
+    "period_start_not_after_year": ({"period_start": 2024}, {"period_start": 2019}),
 }
 TABLE_LEVEL = {"columns_match_schema"}  # judged on the frame, not on rows: tested apart
 
@@ -107,6 +110,8 @@ TABLE_LEVEL = {"columns_match_schema"}  # judged on the frame, not on rows: test
 def row(label: str, position: int, overrides: dict[str, Any]) -> dict[str, Any]:
     """A record dict: BASE + overrides, a span of its own (so record_ids differ), labelled."""
     out = {**BASE, "indicator": label, "span_start": 100 * (position + 1), **overrides}
+    if "period_start" not in overrides:  # a figure of one year unless the case says otherwise
+        out["period_start"] = out["period_year"]
     if "span_end" not in overrides:
         out["span_end"] = out["span_start"] + len(out["mention"] or "")
     if "record_id" not in overrides:
