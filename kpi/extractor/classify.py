@@ -13,6 +13,7 @@ from functools import cache
 
 from datetime import date
 
+from kpi.extractor import reach
 from kpi.extractor.segment import Sentence
 from kpi.vocabulary import alternation, load
 
@@ -71,15 +72,15 @@ def classify(
     text: str, sentence: Sentence, start: int, end: int, published: date | None, period_year: int | None
 ) -> str:
     """'target' or 'actual' for the quantity at text[start:end], from its cue words."""
-    before = text[sentence.start : start]
+    before = text[max(sentence.start, start - reach.SENTENCE_BEFORE) : start]
     clause = clause_of(before)
     kind = (
         last_cue(clause)
         or last_cue(clause, WEAK)
         or last_cue(before)
         or last_cue(clause, ALL)
-        or _first_cue(text[end : _clause_end(text, end, sentence.end)])
-        or last_cue(text[sentence.line_start : sentence.start])
+        or _first_cue(text[end : _clause_end(text, end, min(sentence.end, end + reach.CLAUSE_AFTER))])
+        or last_cue(text[max(sentence.line_start, sentence.start - reach.PARAGRAPH_BEFORE) : sentence.start])
     )
     return kind or _by_period(before, published, period_year)
 

@@ -18,6 +18,7 @@ from functools import cache
 from kpi.extractor.classify import classify, clause_of
 from kpi.extractor.document import DocumentModel, Section
 from kpi.extractor.period import baseline_year, is_baseline, names_plan, sentence_year
+from kpi.extractor import reach
 from kpi.extractor.segment import Sentence
 from kpi.extractor.structure import NONE
 from kpi.extractor.structure_vocab import structure
@@ -76,7 +77,7 @@ def interpret(
         year = baseline_year(text, start)
         return Meaning("actual", year, year)
     section = doc.section_at(sentence.start)
-    before = text[sentence.start : start]
+    before = text[max(sentence.start, start - reach.SENTENCE_BEFORE) : start]
     clause = clause_of(before)
     clause_start = start - len(clause)
     named = sentence_year(text, sentence, start, pub, section.year, clause_start if section.mode != NONE else None)

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from functools import cache
 
+from kpi.extractor import reach
 from kpi.extractor.segment import Sentence
 from kpi.vocabulary import alternation, load
 
@@ -82,13 +83,14 @@ def sentence_year(
     when they name none. `ref` is what 今年/全年 mean in the section. With `clause_start`, a year of an
     earlier clause counts only as the sentence's topic (综合考虑实现2035年远景目标，提出…年均增长5%: not 2035)."""
     if clause_start is None:
-        year = _year_in(text[sentence.start : start], pub, ref)
+        year = _year_in(text[max(sentence.start, start - reach.SENTENCE_BEFORE) : start], pub, ref)
     else:
         year = _year_in(text[clause_start:start], pub, ref)
         if year is None:
-            year = _year_in(text[sentence.start : clause_start], pub, ref, limit=_TOPIC_REACH)
+            topic_end = min(clause_start, sentence.start + reach.TOPIC_WINDOW)
+            year = _year_in(text[sentence.start : topic_end], pub, ref, limit=_TOPIC_REACH)
     if year is None:
-        before = text[sentence.line_start : sentence.start]
+        before = text[max(sentence.line_start, sentence.start - reach.PARAGRAPH_BEFORE) : sentence.start]
         continues = sentence.text.startswith(tuple(load().raw["periods"]["carry"]["continuation"]))
         year = _year_in(before, pub, None) if continues else _topic_year(before)
     return year
