@@ -13,7 +13,7 @@ from kpi.extractor.region import detect_region
 from kpi.extractor.segment import Layout
 from kpi.extractor.structure import NONE, decode, heading_modes, is_work_report
 from kpi.extractor.structure_vocab import structure
-from kpi.taxonomy import normalise_region
+from kpi.taxonomy import local_currency, normalise_region
 from kpi.vocabulary import load
 
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
@@ -38,6 +38,7 @@ class DocumentModel:
     region: str | None
     genre: str  # "work_report" | "bulletin" | "other"
     bulletin_year: int | None
+    currency: str | None  # what a bare 元 means in the region where it is not CNY (HKD, MOP)
     _offsets: tuple[int, ...]
     _sections: tuple[Section, ...]
 
@@ -114,11 +115,13 @@ def document_model(
     published = published or _published(layout)
     region = normalise_region(region) if region else detect_region(text, raw)
     bulletin = _bulletin_year(text)
+    currency = local_currency(region) if region else None
     if bulletin is not None:
         section = Section("review_year", "actual", bulletin, bulletin)
-        return DocumentModel(published, region, "bulletin", bulletin, (0,), (section,))
+        return DocumentModel(published, region, "bulletin", bulletin, currency, (0,), (section,))
     report = is_work_report(text)
     offsets, sections = _paragraph_sections(layout, published, report)
     if not offsets:
         offsets, sections = (0,), (section_for(NONE, published),)
-    return DocumentModel(published, region, "work_report" if report else "other", None, offsets, sections)
+    genre = "work_report" if report else "other"
+    return DocumentModel(published, region, genre, None, currency, offsets, sections)

@@ -19,7 +19,7 @@ from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, 
 from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_implicit, resolve_rank, share_unit
 from kpi.extractor.segment import Layout, Sentence, layout
 from kpi.record import Record, make_record_id
-from kpi.taxonomy import indicator_id_for, local_currency
+from kpi.taxonomy import indicator_id_for
 from kpi.vocabulary import alternation, load
 
 _SIGNED = ("percent", "pp")
@@ -79,9 +79,9 @@ def _is_decrease(q: Quantity, text: str, floor: int, previous: tuple[Quantity, b
 
 
 def _unit(q: Quantity, sentence: Sentence, ctx: DocumentModel) -> str:
-    if not q.local_currency or ctx.region is None:
+    if not q.local_currency or ctx.currency is None:
         return q.unit
-    local = local_currency(ctx.region)
+    local = ctx.currency
     if local and "人民币" not in sentence.text:
         return local
     return q.unit

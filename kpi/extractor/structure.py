@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 
 from kpi.extractor.structure_vocab import ModeSpec, Structure, structure
@@ -21,13 +22,26 @@ _YEAR = re.compile(r"((?:19|20)\d{2})年")
 _YEAR_BASE = ("比", "较", "于", "同", "与", "自", "从", "由")  # 比2024年, 快于2024年: a base, not a topic
 
 
+@dataclass(frozen=True, slots=True)
+class _Scanner:
+    """One pass over a paragraph finds every word of evidence: years, plan names, mode words and aspect
+    words (each word knows the modes it counts for and its aspect weight)."""
+
+    pattern: re.Pattern[str]
+    modes: dict[str, tuple[str, ...]]  # word -> the modes whose `words` hold it
+    aspect: dict[str, float]  # word -> done weight minus planned weight
+
+
 @cache
-def _patterns() -> dict[str, re.Pattern[str]]:
+def _scanner() -> _Scanner:
     s = structure()
-    out = {f"words:{m.name}": re.compile(alternation(m.words)) for m in s.modes}
-    out["aspect"] = re.compile(alternation([*s.done, *s.planned]))
-    out["plans"] = re.compile(alternation(load().plans))
-    return out
+    words = {w for m in s.modes for w in m.words} | set(s.done) | set(s.planned)
+    pattern = re.compile(
+        rf"(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)})|(?P<word>{alternation(words)})"
+    )
+    modes = {w: tuple(m.name for m in s.modes if w in m.words) for w in words}
+    aspect = {w: s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in words}
+    return _Scanner(pattern, modes, aspect)
 
 
 def is_work_report(text: str) -> bool:
@@ -60,28 +74,33 @@ def _year_mode(year: int, pub_year: int) -> tuple[str, ...]:
 
 def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
     """The evidence of one paragraph for each mode (0 where it says nothing)."""
-    s, p = structure(), _patterns()
+    s, scan = structure(), _scanner()
     sc = s.scoring
     score = {m.name: m.bias for m in s.modes}
     opener = paragraph[: sc.heading_chars]
     for m in s.modes:
         if any(h in opener for h in m.headings):
             score[m.name] += sc.heading_weight
-        score[m.name] += _capped(len(p[f"words:{m.name}"].findall(paragraph)), sc.word_weight, sc.word_cap)
-    for match in p["plans"].finditer(paragraph):
-        mode = _plan_modes(match.group(0), pub_year)
-        if mode:
-            score[mode] += sc.plan_heading_weight if match.start() < sc.heading_chars else sc.plan_word_weight
-    if pub_year is not None:
-        years: dict[str, int] = {}
-        for match in _YEAR.finditer(paragraph):
-            if paragraph[max(0, match.start() - 2) : match.start()].endswith(_YEAR_BASE):
-                continue
-            for mode in _year_mode(int(match.group(1)), pub_year):
+    words: dict[str, int] = {}
+    years: dict[str, int] = {}
+    aspect = 0.0
+    for match in scan.pattern.finditer(paragraph):
+        kind, found = match.lastgroup, match.group(match.lastgroup or 0)
+        if kind == "word":
+            aspect += scan.aspect[found]
+            for mode in scan.modes[found]:
+                words[mode] = words.get(mode, 0) + 1
+        elif kind == "plan":
+            mode = _plan_modes(found, pub_year)
+            if mode:
+                score[mode] += sc.plan_heading_weight if match.start() < sc.heading_chars else sc.plan_word_weight
+        elif pub_year is not None and not paragraph[max(0, match.start() - 2) : match.start()].endswith(_YEAR_BASE):
+            for mode in _year_mode(int(found), pub_year):
                 years[mode] = years.get(mode, 0) + 1
-        for mode, n in years.items():
-            score[mode] += _capped(n, sc.year_weight, sc.year_cap)
-    aspect = sum(s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in p["aspect"].findall(paragraph))
+    for mode, n in words.items():
+        score[mode] += _capped(n, sc.word_weight, sc.word_cap)
+    for mode, n in years.items():
+        score[mode] += _capped(n, sc.year_weight, sc.year_cap)
     aspect = max(-sc.aspect_cap, min(sc.aspect_cap, aspect * sc.aspect_weight))
     for m in s.modes:
         score[m.name] += aspect if m.kind == "actual" else -aspect
