@@ -36,8 +36,10 @@ class _Scanner:
 def _scanner() -> _Scanner:
     s = structure()
     words = {w for m in s.modes for w in m.words} | set(s.done) | set(s.planned)
+    starts = re.escape("".join(sorted({w[0] for w in words} | {p[0] for p in load().plans} | {"1", "2"})))
     pattern = re.compile(
-        rf"(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)})|(?P<word>{alternation(words)})"
+        rf"(?=[{starts}])"  # fast skip of positions that cannot start a word of evidence
+        rf"(?:(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)})|(?P<word>{alternation(words)}))"
     )
     modes = {w: tuple(m.name for m in s.modes if w in m.words) for w in words}
     aspect = {w: s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in words}
