@@ -132,17 +132,20 @@ def decode(paragraphs: Sequence[str], pub_year: int | None) -> list[str]:
     modes: tuple[ModeSpec, ...] = tuple(m for m in s.modes if open_ or not m.plan_period)
     if not paragraphs:
         return []
-    scores = [emissions(p, pub_year) for p in paragraphs]
-    best = [scores[0][m.name] for m in modes]
+    names = [m.name for m in modes]
+    cost = [[s.transitions.cost(a, b) for b in modes] for a in modes]  # cost[from][to]
+    first = emissions(paragraphs[0], pub_year)
+    best = [first[n] for n in names]
     back: list[list[int]] = []
-    for em in scores[1:]:
+    for paragraph in paragraphs[1:]:
+        em = emissions(paragraph, pub_year)
         step, ptr = [], []
-        for b in modes:
-            cand = [best[i] + s.transitions.cost(a, b) for i, a in enumerate(modes)]
-            k = max(range(len(modes)), key=cand.__getitem__)
-            step.append(cand[k] + em[b.name])
+        for j, name in enumerate(names):
+            k = max(range(len(modes)), key=lambda i, j=j: best[i] + cost[i][j])  # type: ignore[misc]
+            step.append(best[k] + cost[k][j] + em[name])
             ptr.append(k)
-        best, back = step, back + [ptr]
+        best = step
+        back.append(ptr)
     k = max(range(len(modes)), key=best.__getitem__)
     path = [k]
     for ptr in reversed(back):
