@@ -28,6 +28,8 @@ class _Scanner:
     words (each word knows the modes it counts for and its aspect weight)."""
 
     pattern: re.Pattern[str]
+    headings: re.Pattern[str]
+    heading_modes: dict[str, tuple[str, ...]]  # heading word -> the modes it opens
     modes: dict[str, tuple[str, ...]]  # word -> the modes whose `words` hold it
     aspect: dict[str, float]  # word -> done weight minus planned weight
 
@@ -43,7 +45,15 @@ def _scanner() -> _Scanner:
     )
     modes = {w: tuple(m.name for m in s.modes if w in m.words) for w in words}
     aspect = {w: s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in words}
-    return _Scanner(pattern, modes, aspect)
+    heads = {h for m in s.modes for h in m.headings}
+    heading_modes = {h: tuple(m.name for m in s.modes if h in m.headings) for h in heads}
+    return _Scanner(pattern, re.compile(f"(?=({alternation(heads)}))"), heading_modes, modes, aspect)
+
+
+def _opened(opener: str) -> set[str]:
+    """The modes whose heading words stand in a paragraph's opening."""
+    scan = _scanner()
+    return {mode for h in scan.headings.findall(opener) for mode in scan.heading_modes[h]}
 
 
 def is_work_report(text: str) -> bool:
@@ -79,10 +89,8 @@ def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
     s, scan = structure(), _scanner()
     sc = s.scoring
     score = {m.name: m.bias for m in s.modes}
-    opener = paragraph[: sc.heading_chars]
-    for m in s.modes:
-        if any(h in opener for h in m.headings):
-            score[m.name] += sc.heading_weight
+    for mode in _opened(paragraph[: sc.heading_chars]):
+        score[mode] += sc.heading_weight
     words: dict[str, int] = {}
     years: dict[str, int] = {}
     aspect = 0.0
@@ -114,8 +122,8 @@ def heading_modes(paragraphs: Sequence[str]) -> list[str]:
     before it (none before the first)."""
     s, mode, out = structure(), NONE, []
     for p in paragraphs:
-        opener = p[: s.scoring.heading_chars]
-        mode = next((m.name for m in s.modes if any(h in opener for h in m.headings)), mode)
+        opened = _opened(p[: s.scoring.heading_chars])
+        mode = next((m.name for m in s.modes if m.name in opened), mode)
         out.append(mode)
     return out
 
@@ -141,9 +149,10 @@ def decode(paragraphs: Sequence[str], pub_year: int | None) -> list[str]:
         em = emissions(paragraph, pub_year)
         step, ptr = [], []
         for j, name in enumerate(names):
-            k = max(range(len(modes)), key=lambda i, j=j: best[i] + cost[i][j])  # type: ignore[misc]
-            step.append(best[k] + cost[k][j] + em[name])
-            ptr.append(k)
+            cand = [b + c[j] for b, c in zip(best, cost)]
+            top = max(cand)
+            step.append(top + em[name])
+            ptr.append(cand.index(top))
         best = step
         back.append(ptr)
     k = max(range(len(modes)), key=best.__getitem__)
