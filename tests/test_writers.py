@@ -193,3 +193,28 @@ def test_write_datapackage_is_valid_json_with_lineage(tmp_path):
 def test_stream_layout_paths():
     package = datapackage_descriptor({"records": ["records/part-0.parquet"], "dead_letter": "dead_letter/"})
     assert [r["path"] for r in package["resources"]] == [["records/part-0.parquet"], "dead_letter/"]
+
+
+def test_atomic_path_keeps_the_previous_file_when_the_write_fails(tmp_path):
+    from kpi.io.atomic import atomic_path
+
+    target = tmp_path / "out.txt"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_path(target) as temp:
+        temp.write_text("half", encoding="utf-8")
+        raise RuntimeError("boom")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
+
+
+def test_one_module_renames_files_into_place():
+    """Every writer goes through kpi.io.atomic (temporary file, fsync, rename, fsync of the folder)."""
+    import re
+    from pathlib import Path
+
+    import kpi
+
+    root = Path(kpi.__file__).parent
+    renaming = re.compile(r"os\.replace\(|os\.rename\(|\.rename\((?!\{)")
+    callers = {p.relative_to(root).as_posix() for p in root.rglob("*.py") if renaming.search(p.read_text("utf-8"))}
+    assert callers == {"io/atomic.py"}

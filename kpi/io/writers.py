@@ -1,7 +1,8 @@
 """Atomic output files: a chunked Parquet writer and a JSON writer.
 
-Both write through a temporary file in the destination folder and `os.replace` it on success, so a
-reader never sees a half-written file and a failed run leaves the previous output in place. Parquet
+Both write through kpi.io.atomic (a temporary file in the destination folder, fsync, rename, fsync of
+the folder), so a reader never sees a half-written file and a failed run leaves the previous output
+in place. Parquet
 files carry lineage in their key-value metadata (SCHEMA.md §1): `kpi_version`, the sha256 of the
 vocabulary files and each field's description — never as columns.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,8 @@ from typing import Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from kpi.io.atomic import atomic_path, publish, temp_beside
 
 __all__ = ["ParquetSink", "lineage_metadata", "vocab_digests", "write_json_atomic"]
 
@@ -52,33 +53,12 @@ def lineage_metadata(schema: pa.Schema) -> dict[str, str]:
     }
 
 
-def _temp_beside(path: Path) -> Path:
-    """A new, empty temporary file in `path`'s folder (same file system, so the rename is atomic)."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    return Path(name)
-
-
-def _publish(temp: Path, path: Path) -> None:
-    """Rename `temp` over `path`, readable by all like any output (mkstemp makes it 0600)."""
-    os.chmod(temp, 0o644)
-    os.replace(temp, path)
-
-
 def write_json_atomic(path: str | Path, obj: Any) -> Path:
-    """Write `obj` as indented UTF-8 JSON to `path` through a temporary file and an atomic rename."""
+    """Write `obj` as indented UTF-8 JSON to `path` atomically and durably (kpi.io.atomic)."""
     path = Path(path)
-    temp = _temp_beside(path)
-    try:
-        with temp.open("w", encoding="utf-8") as out:
-            json.dump(obj, out, ensure_ascii=False, indent=2)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        _publish(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temp, temp.open("w", encoding="utf-8") as out:
+        json.dump(obj, out, ensure_ascii=False, indent=2)
+        out.write("\n")
     return path
 
 
@@ -102,7 +82,7 @@ class ParquetSink:
         extra = lineage_metadata(schema) if metadata is None else dict(metadata)
         self.schema = schema.with_metadata({**(schema.metadata or {}), **extra})
         self.rows = 0
-        self._temp = _temp_beside(self.path)
+        self._temp = temp_beside(self.path)
         try:
             self._writer: pq.ParquetWriter | None = pq.ParquetWriter(self._temp, self.schema)
         except BaseException:
@@ -122,11 +102,11 @@ class ParquetSink:
         self.rows += table.num_rows
 
     def close(self) -> Path:
-        """Finish the file and rename it to `path`."""
+        """Finish the file and publish it at `path` (fsync, rename, fsync of the folder)."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-            _publish(self._temp, self.path)
+            publish(self._temp, self.path)
         return self.path
 
     def abort(self) -> None:

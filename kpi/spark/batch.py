@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kpi.io.atomic import replace_folder
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, DeadLetter, Document, InputError, Item, iter_inputs
 from kpi.io.writers import ParquetSink
 from kpi.pipeline import VALIDATION_ERROR, Summary, finish_run
@@ -218,13 +219,7 @@ def _replace_folder(new: Path, target: Path) -> None:
     """Put the finished folder `new` at `target` (renames; Hadoop's .crc checksum files dropped)."""
     for crc in new.glob(".*.crc"):
         crc.unlink()
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{new.parent.name}")
-        target.rename(old)
-    new.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    replace_folder(new, target)
 
 
 def _parts(out: Path, name: str) -> list[str]:

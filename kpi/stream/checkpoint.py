@@ -9,7 +9,7 @@
 
 Batch k is committed once `commits/<k>` exists; it is written last, after the batch's outputs and
 state. Only the newest batch can lack it: on restart that batch is replayed from its plan. Every file
-here is written through a temporary file, fsync, an atomic rename and an fsync of the folder.
+here is written through kpi.io.atomic: a temporary file, fsync, an atomic rename and an fsync of the folder.
 
 Crash points (`KPI_CRASH_AT=<point>[:<batch>]`) make the process SIGKILL itself at a named step of
 the commit protocol, so tests can crash it exactly there.
@@ -35,10 +35,7 @@ __all__ = [
     "CRASH_POINTS",
     "Checkpoint",
     "batch_name",
-    "fsync_dir",
-    "fsync_file",
     "maybe_crash",
-    "write_json_durable",
 ]
 
 CRASH_ENV = "KPI_CRASH_AT"
@@ -71,30 +68,6 @@ def maybe_crash(point: str, batch: int) -> None:
     name, _, at = wanted.partition(":")
     if name == point and (not at or int(at) == batch):
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_file(path: Path) -> None:
-    """Flush a file that was written (and closed) elsewhere to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_json_durable(path: Path, obj: Any) -> Path:
-    """write_json_atomic (temporary file, fsync, rename) and an fsync of the folder: survives power loss."""
-    write_json_atomic(path, obj)
-    fsync_dir(path.parent)
-    return path
 
 
 def _now() -> str:
@@ -151,7 +124,7 @@ class Checkpoint:
                 "app_id": f"kpi-stream-{uuid.uuid4().hex}",
                 "created": _now(),
             }
-            write_json_durable(cp.metadata_path, meta)
+            write_json_atomic(cp.metadata_path, meta)
         cp._remove_temporaries()
         return cp
 
@@ -204,21 +177,21 @@ class Checkpoint:
             return {}
 
     def update_metadata(self, **fields: Any) -> None:
-        write_json_durable(self.metadata_path, {**self.metadata(), **fields})
+        write_json_atomic(self.metadata_path, {**self.metadata(), **fields})
 
     # --- the log -------------------------------------------------------------------------------
 
     def write_plan(self, k: int, slices: list[Slice]) -> None:
         """Durably record what batch k covers; nothing of it is read before this returns."""
         plan = {"batch": k, "planned": _now(), "slices": [s.to_json() for s in slices]}
-        write_json_durable(self.offsets / f"{batch_name(k)}.json", plan)
+        write_json_atomic(self.offsets / f"{batch_name(k)}.json", plan)
 
     def read_plan(self, k: int) -> list[Slice]:
         obj = json.loads((self.offsets / f"{batch_name(k)}.json").read_text(encoding="utf-8"))
         return [Slice.from_json(s) for s in obj["slices"]]
 
     def write_state(self, k: int, state: dict[str, Any]) -> None:
-        write_json_durable(self.state_dir / f"{batch_name(k)}.json", state)
+        write_json_atomic(self.state_dir / f"{batch_name(k)}.json", state)
 
     def read_state(self, k: int | None) -> dict[str, Any]:
         if k is None:
@@ -228,7 +201,7 @@ class Checkpoint:
 
     def commit(self, k: int, summary: dict[str, Any]) -> None:
         """Mark batch k committed: the last write of its protocol."""
-        write_json_durable(self.commits / batch_name(k), {"batch": k, "committed": _now(), **summary})
+        write_json_atomic(self.commits / batch_name(k), {"batch": k, "committed": _now(), **summary})
 
     def committed_at(self, k: int) -> str | None:
         try:

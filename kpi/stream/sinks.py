@@ -5,7 +5,7 @@ lineage metadata, chunked row groups) and publish them one table at a time, so t
 between any two. Publishing is idempotent per batch, which makes replaying an uncommitted batch safe:
 
 * Parquet: `DIR/<table>/part-<k>.parquet`, written through a hidden temporary file that is renamed
-  into place (and fsynced). A replay writes the same name again, so a reader that globs
+  into place (kpi.io.atomic: fsync, rename, fsync of the folder). A replay writes the same name again, so a reader that globs
   `DIR/records/*.parquet` sees every record exactly once, even after crashes.
 * Delta: `DIR/<table>/` Delta tables (the `deltalake` package). Batch k is staged as Parquet in the
   checkpoint, then appended in one Delta commit carrying the application transaction
@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kpi.io.datapackage import datapackage_descriptor
-from kpi.io.writers import ParquetSink, lineage_metadata
+from kpi.io.writers import ParquetSink, lineage_metadata, write_json_atomic
 from kpi.record import DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA
-from kpi.stream.checkpoint import batch_name, fsync_dir, fsync_file, write_json_durable
+from kpi.stream.checkpoint import batch_name
 
 __all__ = ["TABLES", "BatchOutput", "DeltaSink", "ParquetDatasetSink", "Sink", "make_sink"]
 
@@ -98,8 +98,7 @@ class ParquetDatasetSink:
 
     @staticmethod
     def _publish(name: str, path: Path) -> None:
-        fsync_file(path)
-        fsync_dir(path.parent)
+        pass  # ParquetSink.close published it durably (kpi.io.atomic)
 
     def after_commit(self, k: int) -> None:
         pass
@@ -109,7 +108,7 @@ class ParquetDatasetSink:
 
     def write_datapackage(self) -> None:
         paths: dict[str, str | list[str]] = {name: self.parts(name) or f"{name}/" for name in TABLES}
-        write_json_durable(self.out / "datapackage.json", datapackage_descriptor(paths))
+        write_json_atomic(self.out / "datapackage.json", datapackage_descriptor(paths))
 
 
 class DeltaSink:
@@ -171,7 +170,7 @@ class DeltaSink:
             resource["format"] = "delta"
             resource.pop("mediatype", None)
             resource["description"] = "a Delta Lake table: read it with a Delta reader, not by globbing"
-        write_json_durable(self.out / "datapackage.json", descriptor)
+        write_json_atomic(self.out / "datapackage.json", descriptor)
 
 
 def make_sink(kind: str, out: Path, *, app_id: str, staging: Path) -> Sink:

@@ -11,12 +11,11 @@ committed batch has read all of it. Memory holds at most one 1 MiB piece of a li
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import IO
 
-from kpi.stream.checkpoint import fsync_dir
+from kpi.io.atomic import fsync_dir, publish
 
 __all__ = ["SPOOL_GLOB", "StdinSpool", "recover_spool", "spool_first_line"]
 
@@ -44,8 +43,7 @@ def recover_spool(folder: Path, next_line: int) -> int:
         if whole:
             with temp.open("r+b") as handle:
                 handle.truncate(len(whole))
-                os.fsync(handle.fileno())
-            os.replace(temp, folder / _part_name(first))
+            publish(temp, folder / _part_name(first), mode=None)
         else:
             temp.unlink()
     fsync_dir(folder)
@@ -119,10 +117,7 @@ class StdinSpool:
 
     def _seal(self) -> None:
         assert self._open is not None and self._temp is not None
-        self._open.flush()
-        os.fsync(self._open.fileno())
         self._open.close()
-        os.replace(self._temp, self.folder / _part_name(self._next))
-        fsync_dir(self.folder)
+        publish(self._temp, self.folder / _part_name(self._next), mode=None)
         self._next += self._lines
         self._open, self._temp, self._lines = None, None, 0

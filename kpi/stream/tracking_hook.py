@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -40,8 +39,9 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
+from kpi.io.atomic import atomic_path
 from kpi.record import polars_schema
-from kpi.stream.checkpoint import batch_name, fsync_dir, fsync_file, maybe_crash
+from kpi.stream.checkpoint import batch_name, maybe_crash
 from kpi.tracking import build_tracking
 from kpi.tracking.inputs import write_tracking
 from kpi.tracking.prepare import NEEDED, OPTIONAL, prepare
@@ -118,7 +118,6 @@ class TrackingState:
         """The state of batch k: two files, each written atomically and durably."""
         _write_parquet(self.records, records_path(state_dir, k))
         _write_parquet(self.documents, documents_path(state_dir, k))
-        fsync_dir(state_dir)
 
 
 def _tracker_rows(frame: pl.DataFrame, part: int) -> pl.DataFrame:
@@ -154,14 +153,8 @@ def _keyed(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
+    with atomic_path(path) as temp:
         frame.write_parquet(temp)
-        fsync_file(temp)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def load_state(state_dir: Path, k: int) -> TrackingState | None:
@@ -182,24 +175,14 @@ def _prune(state_dir: Path, keep: set[int]) -> None:
 
 def _remove_temporaries(out_dir: Path) -> None:
     """Temporary files of tracking.parquet and report.html a killed process left in DIR."""
-    for pattern in (".tracking*.tmp", ".report-*.tmp"):
+    for pattern in (".tracking*.tmp", ".report*.tmp"):
         for temp in out_dir.glob(pattern):
             temp.unlink(missing_ok=True)
 
 
 def replace_tracking(tracking: pl.DataFrame, out_dir: Path, name: str = TRACKING_FILE) -> Path:
-    """`DIR/tracking.parquet` (TRACKING_SCHEMA, lineage), through a temporary file, fsync and a rename."""
-    path = out_dir / name
-    temp = out_dir / f".{name}.tmp"
-    try:
-        write_tracking(tracking, temp)
-        fsync_file(temp)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    fsync_dir(out_dir)
-    return path
+    """`DIR/tracking.parquet` (TRACKING_SCHEMA, lineage), atomically and durably (kpi.io.atomic)."""
+    return write_tracking(tracking, out_dir / name)
 
 
 # --- rebuilding the state from the committed tables --------------------------------------------

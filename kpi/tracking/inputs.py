@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -15,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kpi.io.atomic import atomic_path
 from kpi.record import polars_schema
 from kpi.tracking.prepare import NEEDED, OPTIONAL, prepare
 from kpi.tracking.schema import TRACKING_SCHEMA
@@ -176,16 +176,9 @@ def _lineage() -> dict[bytes, bytes]:
 
 
 def write_tracking(tracking: pl.DataFrame, path: Path) -> Path:
-    """tracking.parquet with exactly TRACKING_SCHEMA and lineage in the file metadata (atomic rename)."""
+    """tracking.parquet with exactly TRACKING_SCHEMA and lineage in the file metadata (kpi.io.atomic)."""
     table = tracking.to_arrow().cast(TRACKING_SCHEMA).replace_schema_metadata(_lineage())
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tracking-", suffix=".parquet.tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temp:
+        pq.write_table(table, temp)
     return path

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from kpi.io.atomic import write_text_atomic
 from kpi.taxonomy import gazetteer, taxonomy
 from kpi.tracking.chart import Point, chart_scale, chart_svg
 from kpi.tracking.report_assets import CSS, SCRIPT, SYMBOLS
@@ -43,19 +43,10 @@ def write_report(
     records: pl.DataFrame | None = None,
     title: str = "KPI targets and results",
 ) -> Path:
-    """Write the report page for a tracking table (atomically: a temporary file, then a rename)."""
+    """Write the report page for a tracking table (atomically and durably: kpi.io.atomic)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html.tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(render_report(tracking, records=records, title=title))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(target, render_report(tracking, records=records, title=title))
 
 
 def render_report(
