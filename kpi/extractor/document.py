@@ -103,8 +103,8 @@ def _paragraph_sections(
             starts.append(start)
             paragraphs.append(paragraph)
     modes = decode(paragraphs, published.year if published else None) if report else heading_modes(paragraphs)
-    cache: dict[str, Section] = {}
-    sections = tuple(cache.setdefault(m, section_for(m, published)) for m in modes)
+    by_mode = {m: section_for(m, published) for m in set(modes)}
+    sections = tuple(by_mode[m] for m in modes)
     return tuple(starts), sections
 
 

@@ -10,6 +10,7 @@ flip a section. The evidence is vocabulary (`vocab/structure.toml`)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -27,27 +28,31 @@ class _Scanner:
     """One pass over a paragraph finds every word of evidence: years, plan names, mode words and aspect
     words (each word knows the modes it counts for and its aspect weight)."""
 
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str]  # mode and aspect words
+    marks: re.Pattern[str]  # years and plan names, whose place matters
     headings: re.Pattern[str]
     heading_modes: dict[str, tuple[str, ...]]  # heading word -> the modes it opens
     modes: dict[str, tuple[str, ...]]  # word -> the modes whose `words` hold it
     aspect: dict[str, float]  # word -> done weight minus planned weight
+    bias: tuple[tuple[str, float], ...]  # mode -> its prior
+    aspect_sign: tuple[tuple[str, int], ...]  # mode -> +1 for a mode of results, -1 for one of plans
 
 
 @cache
 def _scanner() -> _Scanner:
     s = structure()
     words = {w for m in s.modes for w in m.words} | set(s.done) | set(s.planned)
-    starts = re.escape("".join(sorted({w[0] for w in words} | {p[0] for p in load().plans} | {"1", "2"})))
-    pattern = re.compile(
-        rf"(?=[{starts}])"  # fast skip of positions that cannot start a word of evidence
-        rf"(?:(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)})|(?P<word>{alternation(words)}))"
-    )
+    starts = re.escape("".join(sorted({w[0] for w in words})))
+    pattern = re.compile(rf"(?=[{starts}])(?:{alternation(words)})")  # fast skip of other positions
     modes = {w: tuple(m.name for m in s.modes if w in m.words) for w in words}
     aspect = {w: s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in words}
     heads = {h for m in s.modes for h in m.headings}
     heading_modes = {h: tuple(m.name for m in s.modes if h in m.headings) for h in heads}
-    return _Scanner(pattern, re.compile(f"(?=({alternation(heads)}))"), heading_modes, modes, aspect)
+    marks = re.compile(rf"(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)})")
+    headings = re.compile(f"(?=({alternation(heads)}))")
+    bias = tuple((m.name, m.bias) for m in s.modes)
+    sign = tuple((m.name, 1 if m.kind == "actual" else -1) for m in s.modes)
+    return _Scanner(pattern, marks, headings, heading_modes, modes, aspect, bias, sign)
 
 
 def _opened(opener: str) -> set[str]:
@@ -60,10 +65,6 @@ def is_work_report(text: str) -> bool:
     """Whether the document is a work report or an excerpt of one (its signals reach the threshold)."""
     s = structure()
     return sum(w for signal, w in s.work_report_signals.items() if signal in text) >= s.genre_threshold
-
-
-def _capped(count: int, weight: float, cap: float) -> float:
-    return min(count * weight, cap)
 
 
 def _plan_modes(name: str, pub_year: int | None) -> str | None:
@@ -88,32 +89,32 @@ def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
     """The evidence of one paragraph for each mode (0 where it says nothing)."""
     s, scan = structure(), _scanner()
     sc = s.scoring
-    score = {m.name: m.bias for m in s.modes}
+    score = dict(scan.bias)
     for mode in _opened(paragraph[: sc.heading_chars]):
         score[mode] += sc.heading_weight
-    words: dict[str, int] = {}
-    years: dict[str, int] = {}
+    words: Counter[str] = Counter()
     aspect = 0.0
-    for match in scan.pattern.finditer(paragraph):
-        kind, found = match.lastgroup, match.group(match.lastgroup or 0)
-        if kind == "word":
-            aspect += scan.aspect[found]
-            for mode in scan.modes[found]:
-                words[mode] = words.get(mode, 0) + 1
-        elif kind == "plan":
+    for word, n in Counter(scan.pattern.findall(paragraph)).items():
+        aspect += scan.aspect[word] * n
+        for mode in scan.modes[word]:
+            words[mode] += n
+    years: Counter[str] = Counter()
+    for match in scan.marks.finditer(paragraph):
+        found = match.group(match.lastgroup or 0)
+        if match.lastgroup == "plan":
             mode = _plan_modes(found, pub_year)
             if mode:
                 score[mode] += sc.plan_heading_weight if match.start() < sc.heading_chars else sc.plan_word_weight
         elif pub_year is not None and not paragraph[max(0, match.start() - 2) : match.start()].endswith(_YEAR_BASE):
-            for mode in _year_mode(int(found), pub_year):
-                years[mode] = years.get(mode, 0) + 1
+            years.update(_year_mode(int(found), pub_year))
     for mode, n in words.items():
-        score[mode] += _capped(n, sc.word_weight, sc.word_cap)
+        score[mode] += min(n * sc.word_weight, sc.word_cap)
     for mode, n in years.items():
-        score[mode] += _capped(n, sc.year_weight, sc.year_cap)
-    aspect = max(-sc.aspect_cap, min(sc.aspect_cap, aspect * sc.aspect_weight))
-    for m in s.modes:
-        score[m.name] += aspect if m.kind == "actual" else -aspect
+        score[mode] += min(n * sc.year_weight, sc.year_cap)
+    if aspect:
+        aspect = max(-sc.aspect_cap, min(sc.aspect_cap, aspect * sc.aspect_weight))
+        for mode, sign in scan.aspect_sign:
+            score[mode] += sign * aspect
     return score
 
 
