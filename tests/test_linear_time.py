@@ -54,14 +54,6 @@ FAMILIES = {
     "list of bare numbers": "1、",
 }
 
-# What kpi.extract still does per quantity over its whole sentence or paragraph, outside the stages above
-# (classify.py: last_cue/_first_cue over text[sentence.start:start], the paragraph before, the clause
-# after; period.py: _year_in over text[sentence.start:start], names_plan over the clause): quadratic when
-# one sentence holds thousands of quantities. Strict: the mark must go when that is bounded.
-_PER_QUANTITY = pytest.mark.xfail(
-    strict=True, reason="per-quantity work (interpret, indicator) still too slow on a sentence of thousands of quantities"
-)
-QUADRATIC_IN_EXTRACT = {"percent", "ranks"}  # look-arounds are bounded (kpi/extractor/reach.py); per-quantity cost still too high
 
 
 class _OverBudget(Exception):
@@ -154,26 +146,21 @@ def _warm() -> None:
     kpi.extract("2024年地区生产总值增长5%左右，达到1.2万亿元。", doc_id="warm")
 
 
-def _params(mark_quadratic: bool) -> list[object]:
-    return [
-        pytest.param(
-            unit, id=name, marks=[_PER_QUANTITY] if mark_quadratic and name in QUADRATIC_IN_EXTRACT else []
-        )
-        for name, unit in FAMILIES.items()
-    ]
+def _params() -> list[object]:
+    return [pytest.param(unit, id=name) for name, unit in FAMILIES.items()]
 
 
-@pytest.mark.parametrize("unit", _params(mark_quadratic=False))
+@pytest.mark.parametrize("unit", _params())
 def test_front_end_is_linear(unit: str) -> None:
     _assert_linear(front_end, unit)
 
 
-@pytest.mark.parametrize("unit", _params(mark_quadratic=True))
+@pytest.mark.parametrize("unit", _params())
 def test_extract_is_linear(unit: str) -> None:
     _assert_linear(extract, unit)
 
 
-@pytest.mark.parametrize("unit", _params(mark_quadratic=True))
+@pytest.mark.parametrize("unit", _params())
 def test_extract_meets_the_budget(unit: str) -> None:
     """The issue's acceptance criterion: < 2 s of CPU for a pathological document of 40,000 characters."""
     spent = _cpu(extract, unit, ACCEPTANCE_CHARS, repeats=1, budget=ACCEPTANCE_CPU)

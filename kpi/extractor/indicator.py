@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
+from kpi.extractor import reach
 from kpi.extractor.clause import clauses
 from kpi.extractor.indicator_words import END_WINDOW, Words, words
 
@@ -331,7 +332,8 @@ def sentence_indicators(
         k = at[i]
         same = i > 0 and at[i - 1] == k
         lo = max(starts[k], quantities[i - 1].end) if same else starts[k]
-        if same and (name := _NAMED.search(text, starts[k], quantities[i - 1].start)):
+        prev_start = quantities[i - 1].start if same else 0
+        if same and (name := _NAMED.search(text, max(starts[k], prev_start - reach.NAME_BEFORE), prev_start)):
             lo = name.start()  # PM2.5年均浓度: the number before is part of a name
         nxt = i + 1 < n and at[i + 1] == k
         lead = text[lo : q.start] if lo < q.start else ""

@@ -6,3 +6,4 @@ SENTENCE_BEFORE = 200  # characters of the sentence before a quantity (cues, yea
 CLAUSE_AFTER = 100  # characters of the clause after a quantity (a cue right after it)
 PARAGRAPH_BEFORE = 300  # characters of the paragraph before the quantity's sentence (topic years, cues)
 TOPIC_WINDOW = 60  # characters at a sentence's start searched for its topic year
+NAME_BEFORE = 40  # characters before a number searched for a Latin name glued to it (PM2.5)
