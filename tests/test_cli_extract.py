@@ -236,15 +236,15 @@ def test_a_validator_that_raises_quarantines_the_chunk(corpus, tmp_path, monkeyp
     )
 
 
-def test_without_a_validation_module_everything_passes(monkeypatch):
+def test_a_broken_validation_module_fails_the_run(monkeypatch):
+    """No silent fallback: a run that validates never goes on without its validator."""
     monkeypatch.setitem(sys.modules, "kpi.validation", None)
-    assert pipeline.load_validator() is None
+    with pytest.raises(ImportError, match="kpi.validation"):
+        pipeline.load_validator()
 
 
 @pytest.mark.usefixtures("one_record_each")
 def test_real_validator_places_every_record(corpus, tmp_path):
-    if pipeline.load_validator() is None:
-        pytest.skip("kpi.validation not built yet")
     summary = pipeline.run_extract([corpus], tmp_path / "out")
     assert summary.records + summary.quarantined == 3
     stored = pq.read_metadata(tmp_path / "out" / "records.parquet").num_rows

@@ -155,7 +155,9 @@ def test_datapackage_fields_match_the_arrow_schemas(name, schema):
 def test_datapackage_types_and_enums():
     quarantine = {f["name"]: f for f in resources_by_name()["quarantine"]["schema"]["fields"]}
     assert quarantine["failed_expectations"]["type"] == "array"
-    assert not any(f["constraints"].get("required") for n, f in quarantine.items() if n != "failed_expectations")
+    assert not any(
+        f["constraints"].get("required") for n, f in quarantine.items() if n != "failed_expectations"
+    )
     fields = {f["name"]: f for f in resources_by_name()["records"]["schema"]["fields"]}
     types = {n: f["type"] for n, f in fields.items()}
     assert (
@@ -216,5 +218,6 @@ def test_one_module_renames_files_into_place():
 
     root = Path(kpi.__file__).parent
     renaming = re.compile(r"os\.replace\(|os\.rename\(|\.rename\((?!\{)")
-    callers = {p.relative_to(root).as_posix() for p in root.rglob("*.py") if renaming.search(p.read_text("utf-8"))}
+    sources = {p.relative_to(root).as_posix(): p.read_text("utf-8") for p in root.rglob("*.py")}
+    callers = {name for name, text in sources.items() if renaming.search(text)}
     assert callers == {"io/atomic.py"}
