@@ -68,11 +68,8 @@ def _batch_definition() -> Any:
         if "batch_definition" not in _STATE:
             from kpi.validation import gx
 
-            gx_module = gx.import_gx()
-            from great_expectations.data_context.types.base import ProgressBarsConfig
-
-            ctx = gx_module.get_context(mode="ephemeral")
-            ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+            ctx = gx.import_gx().get_context(mode="ephemeral")
+            ctx.variables.progress_bars = gx.ProgressBarsConfig(globally=False)
             _STATE["batch_definition"] = (
                 ctx.data_sources.add_spark("kpi_spark_records", persist=False)
                 .add_dataframe_asset("records")
@@ -127,7 +124,7 @@ def validate_records_spark(records: DataFrame, *, suite_path: Path | None = None
 
 def _run(frame: DataFrame, suite: Any, result_format: dict[str, Any], order_of: dict[str, int]) -> list[Any]:
     """[(name, GX expectation result)] of `suite` on `frame`, in suite order."""
-    from great_expectations.validator.v1_validator import Validator
+    from kpi.validation.gx import Validator
 
     with _LOCK:
         validator = Validator(
@@ -143,7 +140,7 @@ def _run(frame: DataFrame, suite: Any, result_format: dict[str, Any], order_of: 
 
 def _subset(loaded: Any, names: list[str]) -> Any:
     """A suite of the expectations of `loaded` named `names`."""
-    from great_expectations.core.expectation_suite import ExpectationSuite
+    from kpi.validation.gx import ExpectationSuite
 
     keep = set(names)
     raw = loaded.raw

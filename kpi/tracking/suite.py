@@ -21,21 +21,22 @@ import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
-import great_expectations.expectations as gxe
 import pandas as pd
-from great_expectations.compatibility.pyspark import functions as F
-from great_expectations.core.expectation_suite import ExpectationSuite
-from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
-from great_expectations.expectations.metrics.map_metric_provider import (
-    ColumnMapMetricProvider,
-    column_condition_partial,
-)
-from great_expectations.expectations.row_conditions import Column
 
 from kpi.record import COMPARATORS
 from kpi.taxonomy import unit_dimensions
 from kpi.tracking.schema import COLUMNS, REQUIRED, STATUSES
+from kpi.validation.gx import (
+    Column,
+    ColumnMapExpectation,
+    ColumnMapMetricProvider,
+    ExpectationSuite,
+    PandasExecutionEngine,
+    SparkDFExecutionEngine,
+    column_condition_partial,
+    gxe,
+    spark_functions,
+)
 
 NAME = "tracking"
 NOTE = (
@@ -61,6 +62,7 @@ class ColumnValuesListLengthBetween(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=SparkDFExecutionEngine)
     def _spark(cls, column: Any, **kwargs: Any) -> Any:
+        F = spark_functions()
         ok = F.lit(True)
         if kwargs.get("min_value") is not None:
             ok = ok & (F.size(column) >= F.lit(kwargs["min_value"]))

@@ -22,13 +22,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from great_expectations.execution_engine import PandasExecutionEngine, SparkDFExecutionEngine
-from great_expectations.expectations.expectation import ColumnPairMapExpectation, MulticolumnMapExpectation
-from great_expectations.expectations.metrics.map_metric_provider import (
+
+from kpi.validation.gx import (
+    ColumnPairMapExpectation,
     ColumnPairMapMetricProvider,
+    MulticolumnMapExpectation,
     MulticolumnMapMetricProvider,
+    PandasExecutionEngine,
+    SparkDFExecutionEngine,
     column_pair_condition_partial,
     multicolumn_condition_partial,
+    spark_functions,
 )
 
 PairIgnore = Literal["both_values_are_missing", "either_value_is_missing", "neither"]
@@ -48,22 +52,14 @@ def _position_in(column: pd.Series, values: list[str]) -> np.ndarray:
         return pd.Index(values).get_indexer(column)
 
 
-def _spark_functions() -> Any:
-    """pyspark.sql.functions, imported when a Spark metric runs (a module-level placeholder object
-    would raise on attribute lookup without pyspark, which breaks introspection such as doctest)."""
-    from great_expectations.compatibility.pyspark import functions
-
-    return functions
-
-
 def _spark_where(column_B: Any, value_set: list[Any]) -> Any:
-    F = _spark_functions()
+    F = spark_functions()
     return F.coalesce(column_B.isin(list(value_set)), F.lit(False))
 
 
 def _spark_only_where(where: Any, check: Any) -> Any:
     """True where the condition does not hold, else the check (null counts as a failed check)."""
-    F = _spark_functions()
+    F = spark_functions()
     return F.when(where, F.coalesce(check, F.lit(False))).otherwise(F.lit(True))
 
 
@@ -97,7 +93,7 @@ class ColumnPairABetweenWhereBInSet(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=SparkDFExecutionEngine)
     def _spark(cls, column_A, column_B, **kwargs):
-        F = _spark_functions()
+        F = spark_functions()
         low, high = kwargs.get("min_value"), kwargs.get("max_value")
         ok = F.lit(True)
         if low is not None:
@@ -133,7 +129,7 @@ class ColumnPairAWholeWhereBInSet(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=SparkDFExecutionEngine)
     def _spark(cls, column_A, column_B, **kwargs):
-        F = _spark_functions()
+        F = spark_functions()
         whole = (F.floor(column_A) == column_A) & ~F.isnan(column_A)
         return _spark_only_where(_spark_where(column_B, kwargs["value_set"]), column_A.isNull() | whole)
 
@@ -200,7 +196,7 @@ class ColumnPairValuesFollowMapping(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=SparkDFExecutionEngine)
     def _spark(cls, column_A, column_B, **kwargs):
-        F = _spark_functions()
+        F = spark_functions()
         pairs = [F.lit(x) for kv in sorted(kwargs["mapping"].items()) for x in kv]
         return F.coalesce(F.create_map(*pairs)[column_A] == column_B, F.lit(False))
 
@@ -239,7 +235,7 @@ class MulticolumnYearOffsetBetweenWhere(MulticolumnMapMetricProvider):
 
     @multicolumn_condition_partial(engine=SparkDFExecutionEngine)
     def _spark(cls, column_list, **kwargs):
-        F = _spark_functions()
+        F = spark_functions()
         year, date, key = (F.col(c) for c in column_list.columns)
         offset = year - F.year(date)
         ok = F.lit(True)
@@ -287,7 +283,7 @@ class MulticolumnSpanMatchesText(MulticolumnMapMetricProvider):
 
     @multicolumn_condition_partial(engine=SparkDFExecutionEngine)
     def _spark(cls, column_list, **kwargs):
-        F = _spark_functions()
+        F = spark_functions()
         text, start, end = (F.col(c) for c in column_list.columns)
         return F.coalesce(F.length(text) == (end - start), F.lit(False))
 

@@ -1,6 +1,8 @@
-"""The Great Expectations adapter: the only module of kpi that imports great_expectations at run time
-(besides `custom`, the custom expectations it registers, and the suite builder).
+"""The Great Expectations adapter: the only module of kpi that imports great_expectations.
 
+* Other modules reach GX through it: `import_gx()` for the package, and the names of `_NAMES` as
+  attributes of this module (`from kpi.validation.gx import ExpectationSuite`), each imported on first
+  use, so importing kpi never imports GX (it takes seconds).
 * Offline: always an ephemeral context (`mode="ephemeral"`): no Cloud mode, no file context.
 * GX calls `logging.captureWarnings(True)` when imported, which would swallow every warning of the
   process; `import_gx` turns that off again. Progress bars are off.
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import threading
@@ -28,6 +31,59 @@ RESULT_FORMAT: dict[str, Any] = {
     "exclude_unexpected_values": True,
     "partial_unexpected_count": 0,
 }
+
+
+# name -> the great_expectations module that defines it ("" after the colon: the module itself)
+_NAMES = {
+    "gxe": "great_expectations.expectations:",
+    "pandas_execution_engine": "great_expectations.execution_engine.pandas_execution_engine:",
+    "ExpectationSuite": "great_expectations.core.expectation_suite:ExpectationSuite",
+    "Validator": "great_expectations.validator.v1_validator:Validator",
+    "ProgressBarsConfig": "great_expectations.data_context.types.base:ProgressBarsConfig",
+    "RunIdentifier": "great_expectations.core.run_identifier:RunIdentifier",
+    "ExpectationSuiteIdentifier": "great_expectations.data_context.types.resource_identifiers:ExpectationSuiteIdentifier",
+    "ValidationResultIdentifier": "great_expectations.data_context.types.resource_identifiers:ValidationResultIdentifier",
+    "PandasExecutionEngine": "great_expectations.execution_engine:PandasExecutionEngine",
+    "SparkDFExecutionEngine": "great_expectations.execution_engine:SparkDFExecutionEngine",
+    "Column": "great_expectations.expectations.row_conditions:Column",
+    "ColumnMapExpectation": "great_expectations.expectations.expectation:ColumnMapExpectation",
+    "ColumnPairMapExpectation": "great_expectations.expectations.expectation:ColumnPairMapExpectation",
+    "MulticolumnMapExpectation": "great_expectations.expectations.expectation:MulticolumnMapExpectation",
+    "ColumnMapMetricProvider": "great_expectations.expectations.metrics.map_metric_provider:ColumnMapMetricProvider",
+    "ColumnPairMapMetricProvider": (
+        "great_expectations.expectations.metrics.map_metric_provider:ColumnPairMapMetricProvider"
+    ),
+    "MulticolumnMapMetricProvider": (
+        "great_expectations.expectations.metrics.map_metric_provider:MulticolumnMapMetricProvider"
+    ),
+    "column_condition_partial": "great_expectations.expectations.metrics.map_metric_provider:column_condition_partial",
+    "column_pair_condition_partial": (
+        "great_expectations.expectations.metrics.map_metric_provider:column_pair_condition_partial"
+    ),
+    "multicolumn_condition_partial": (
+        "great_expectations.expectations.metrics.map_metric_provider:multicolumn_condition_partial"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A GX name of `_NAMES`, imported on first use."""
+    if name not in _NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, _, attr = _NAMES[name].partition(":")
+    module = importlib.import_module(module_name)
+    logging.captureWarnings(False)
+    value = getattr(module, attr) if attr else module
+    globals()[name] = value
+    return value
+
+
+def spark_functions() -> Any:
+    """pyspark.sql.functions as GX sees it, imported when a Spark metric runs (GX's module-level
+    placeholder raises on attribute lookup without pyspark, which breaks introspection such as doctest)."""
+    from great_expectations.compatibility.pyspark import functions
+
+    return functions
 
 
 class SuiteError(ValueError):

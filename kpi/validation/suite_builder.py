@@ -69,9 +69,8 @@ def load_vocabulary() -> Vocabulary:
 
 def _expectations(vocab: Vocabulary) -> list[Any]:
     """The suite's expectations, in report order: table, presence, sets, numbers, years."""
-    import great_expectations.expectations as gxe
-
     from kpi.validation import custom
+    from kpi.validation.gx import gxe
 
     def doc(name: str, why: str) -> dict[str, Any]:
         """meta.name / meta.why, and a description for the Data Docs pages (GX renders it verbatim)."""
@@ -256,7 +255,7 @@ def _span_and_year_expectations(gxe: Any, custom: Any, doc: Any) -> list[Any]:
 
 def build_suite_dict() -> dict[str, Any]:
     """The suite as the JSON-able dict GX writes (`ExpectationSuite.to_json_dict()`)."""
-    from great_expectations.core.expectation_suite import ExpectationSuite
+    from kpi.validation.gx import ExpectationSuite
 
     vocab = load_vocabulary()
     expectations = _expectations(vocab)
