@@ -99,13 +99,22 @@ def format_summary(summary: Summary, out_dir: Path | str) -> str:
         ("  dead letters", f"{summary.dead_letters:,}" + (f"  ({reasons})" if reasons else "")),
         ("records", f"{summary.records:,}"),
         ("quarantined", f"{summary.quarantined:,}"),
+        ("no region", f"{summary.documents_without_region:,} documents"),
+        ("no date", f"{summary.documents_without_date:,} documents"),
+        ("not keyed", f"{summary.records_not_keyed:,} records (no region, year or indicator_id)"),
         ("seconds", f"{summary.seconds:.2f}"),
         ("chars/s", f"{summary.chars_per_second:,.0f}"),
     ]
     rows += [("table failure", name) for name in summary.table_failures]
     rows += [("validation error", message) for message in summary.validation_errors]
     rows.append(("output", str(out_dir)))
-    return "\n".join(f"{label:<18}{value}" for label, value in rows)
+    lines = [f"{label:<18}{value}" for label, value in rows]
+    if summary.documents_without_region or summary.documents_without_date:
+        lines.append(
+            "warning: the output will be thin for tracking: give region and published in the input or "
+            "with --manifest where the text does not name them (its title or delivery line)"
+        )
+    return "\n".join(lines)
 
 
 def _terminal_console() -> Console | None:
