@@ -17,12 +17,12 @@ first) and cached.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any, Literal
+
+from kpi.vocabulary import VocabularyError, read_toml
 
 Direction = Literal["higher", "lower"]
 Measure = Literal["growth", "level", "share", "count", "rate", "change"]
@@ -33,24 +33,14 @@ _LEVEL_MEASURES = frozenset({"level", "count"})  # a change word before their nu
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
 
-class VocabularyError(ValueError):
-    """A vocabulary file has a bad entry (the message names the file and the key)."""
-
-
-def _vocab_text(name: str) -> str:
-    return resources.files("kpi").joinpath("vocab", name).read_text(encoding="utf-8")
-
-
 def _tupled(table: dict[str, Any]) -> dict[str, Any]:
     """A TOML table with its lists as tuples (frozen dataclasses hold tuples)."""
     return {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
 
 
 def _load_toml(name: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(_vocab_text(name))
-    except tomllib.TOMLDecodeError as exc:
-        raise VocabularyError(f"{name}: {exc}") from exc
+    """`vocab/NAME` as kpi.vocabulary reads it: parsed once, its tables checked."""
+    return read_toml(name.removesuffix(".toml"))
 
 
 @cache

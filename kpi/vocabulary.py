@@ -7,13 +7,35 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 VOCAB_FILES = ("units", "comparators", "cues", "periods", "furniture", "blocklist")
+
+# The top-level tables of every file in kpi/vocab: a file with a table not listed (or lacking one) fails
+# at load, naming the file, whichever stage reads it. The stages check the keys inside their tables.
+TABLES: dict[str, frozenset[str]] = {
+    "blocklist": frozenset({"names"}),
+    "comparators": frozenset({"prefix", "suffix", "inner"}),
+    "cues": frozenset(
+        {"kind", "decrease", "level", "rank", "region", "neutral", "qualifier", "time", "partial_period"}
+    ),
+    "furniture": frozenset({"line", "list", "inline", "dateline"}),
+    "indicator": frozenset({"clause", "noise", "change", "predicate", "rank", "act", "list"}),
+    "indicators": frozenset({"matching", "indicator"}),
+    "periods": frozenset({"relative", "baseline", "carry", "plans", "section", "bulletin"}),
+    "regions": frozenset({"region"}),
+    "structure": frozenset(
+        {"genre", "modes", "scoring", "aspect", "spans", "transitions", "override", "region", "bulletin"}
+    ),
+    "tracking": frozenset({"span"}),
+    "unit_words": frozenset({"words", "magnified", "magnitudes", "counter"}),
+    "units": frozenset({"dimensions", "unit", "fixed", "implicit"}),
+}
 
 
 class VocabularyError(ValueError):
@@ -55,7 +77,64 @@ class Vocabulary:
     inline_furniture: re.Pattern[str]
     datelines: tuple[re.Pattern[str], ...]
     blocked: re.Pattern[str]
-    raw: dict[str, Any]
+    kind_cues: KindCues
+    neutral_words: tuple[str, ...]
+    rank_cues: RankCues
+    qualifier: QualifierCues
+    time_kpi_words: tuple[str, ...]
+    partial_period: PartialPeriod
+    continuation_words: tuple[str, ...]  # periods.toml [carry]: a sentence that carries the year before on
+    fixed: dict[str, FixedQuantity]  # units.toml [fixed]: phrase -> quantity
+    person_nouns: tuple[str, ...]  # units.toml [implicit]
+
+
+@dataclass(frozen=True, slots=True)
+class KindCues:
+    """cues.toml [kind]: the words that make a quantity a target or a result."""
+
+    target: tuple[str, ...]
+    actual: tuple[str, ...]
+    target_weak: tuple[str, ...]
+    actual_weak: tuple[str, ...]
+    comparison: tuple[str, ...]
+    section_ignores: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RankCues:
+    """cues.toml [rank]: 居全国第3位, 排名第一."""
+
+    scopes: tuple[str, ...]
+    verbs: tuple[str, ...]
+    first: tuple[str, ...]
+    ordinal_followers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QualifierCues:
+    """cues.toml [qualifier]: an amount that qualifies a noun (500万元以上企业) is no KPI."""
+
+    joiners: tuple[str, ...]
+    followers: tuple[str, ...]
+    preceders: tuple[str, ...]
+    threshold_dimensions: tuple[str, ...]
+    breakers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PartialPeriod:
+    """cues.toml [partial_period]: early in the year the current year is planned, unless a part of it is reported."""
+
+    early_months: int
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FixedQuantity:
+    """units.toml [fixed]: a phrase that is a quantity on its own (翻一番 -> 2 times)."""
+
+    code: str
+    value: Decimal
 
 
 def alternation(words: Any) -> str:
@@ -78,9 +157,73 @@ def _guarded(pattern: str) -> str:
     return f"{_BLOCK_STARTS}(?:{pattern})"
 
 
-def _read(name: str) -> dict[str, Any]:
-    data = resources.files("kpi.vocab").joinpath(f"{name}.toml").read_text(encoding="utf-8")
-    return tomllib.loads(data)
+def _vocab_text(name: str) -> str:
+    return resources.files("kpi.vocab").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+@cache
+def read_toml(name: str) -> dict[str, Any]:
+    """`kpi/vocab/NAME.toml`, parsed once per process; VocabularyError when it does not parse or its
+    top-level tables are not those of TABLES. Callers must not change what it returns."""
+    try:
+        data = tomllib.loads(_vocab_text(name))
+    except tomllib.TOMLDecodeError as exc:
+        raise VocabularyError(f"{name}.toml: {exc}") from exc
+    unknown, missing = sorted(set(data) - TABLES[name]), sorted(TABLES[name] - set(data))
+    if unknown:
+        raise VocabularyError(f"{name}.toml: unknown table(s) {unknown}")
+    if missing:
+        raise VocabularyError(f"{name}.toml: missing table(s) {missing}")
+    return data
+
+
+def _value(where: str, kind: str, value: Any) -> Any:
+    """`value` as a field of type `kind` (the annotation's text), or VocabularyError naming `where`."""
+    if kind == "tuple[str, ...]":
+        if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
+            raise VocabularyError(f"{where}: expected a non-empty list of words, got {value!r}")
+        return tuple(value)
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind == "str" and isinstance(value, str) and value:
+        return value
+    if kind == "Decimal" and isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            pass
+    raise VocabularyError(f"{where}: expected {kind}, got {value!r}")
+
+
+def table(cls: type[T], name: str, key: str, data: Any) -> T:
+    """The dataclass `cls` from the TOML table `data` (`[key]` of NAME.toml): unknown and missing keys,
+    wrong types and empty lists raise VocabularyError naming the file and key."""
+    where = f"{name}.toml [{key}]"
+    if not isinstance(data, dict):
+        raise VocabularyError(f"{where}: expected a table, got {data!r}")
+    kinds = {f.name: str(f.type) for f in fields(cls)}  # type: ignore[arg-type]
+    unknown, missing = sorted(set(data) - set(kinds)), sorted(set(kinds) - set(data))
+    if unknown or missing:
+        raise VocabularyError(f"{where}: unknown key(s) {unknown}, missing key(s) {missing}")
+    return cls(**{k: _value(f"{where} {k}", kind, data[k]) for k, kind in kinds.items()})
+
+
+def _words(name: str, key: str, data: Any, field: str = "words") -> tuple[str, ...]:
+    """The one list of words a table `[key]` holds under `field`."""
+    where = f"{name}.toml [{key}]"
+    if not isinstance(data, dict) or set(data) != {field}:
+        raise VocabularyError(f"{where}: expected exactly the key {field!r}, got {data!r}")
+    return _value(f"{where} {field}", "tuple[str, ...]", data[field])  # type: ignore[no-any-return]
+
+
+def _fixed(data: dict[str, Any], dims: dict[str, str]) -> dict[str, FixedQuantity]:
+    out = {phrase: table(FixedQuantity, "units", f"fixed.{phrase}", spec) for phrase, spec in data.items()}
+    for phrase, quantity in out.items():
+        if quantity.code not in dims:
+            raise VocabularyError(
+                f"units.toml [fixed.{phrase}]: code {quantity.code!r} is in no [dimensions] set"
+            )
+    return out
 
 
 def _compile(name: str, key: str, pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -126,7 +269,9 @@ def _comparators(section: dict[str, list[str]], name: str) -> dict[str, str]:
 @cache
 def load() -> Vocabulary:
     """Load and check every vocabulary file (once per process)."""
-    raw = {name: _read(name) for name in VOCAB_FILES}
+    for name in TABLES:  # every file's tables, including those other stages read
+        read_toml(name)
+    raw = {name: read_toml(name) for name in VOCAB_FILES}
     units, dims = _units(raw["units"])
     comp, cues, periods, furn, block = (raw[n] for n in VOCAB_FILES[1:])
     return Vocabulary(
@@ -156,7 +301,15 @@ def load() -> Vocabulary:
         blocked=_compile(
             "blocklist", "names", _guarded("|".join(f"(?:{p})" for p in block["names"]["patterns"]))
         ),
-        raw=raw,
+        kind_cues=table(KindCues, "cues", "kind", cues["kind"]),
+        neutral_words=_words("cues", "neutral", cues["neutral"]),
+        rank_cues=table(RankCues, "cues", "rank", cues["rank"]),
+        qualifier=table(QualifierCues, "cues", "qualifier", cues["qualifier"]),
+        time_kpi_words=_words("cues", "time", cues["time"], "kpi_words"),
+        partial_period=table(PartialPeriod, "cues", "partial_period", cues["partial_period"]),
+        continuation_words=_words("periods", "carry", periods["carry"], "continuation"),
+        fixed=_fixed(raw["units"]["fixed"], dims),
+        person_nouns=_words("units", "implicit", raw["units"]["implicit"], "person_nouns"),
     )
 
 

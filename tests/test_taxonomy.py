@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kpi import taxonomy as tx
+from kpi import vocabulary
 from kpi.taxonomy import (
     VocabularyError,
     indicator,
@@ -213,31 +214,35 @@ def test_every_indicator_is_well_formed() -> None:
 def test_bad_indicator_entry_fails_naming_file_and_key(
     monkeypatch: pytest.MonkeyPatch, toml: str, message: str
 ) -> None:
-    original = tx._vocab_text
-    real = original("indicators.toml")
+    original = vocabulary._vocab_text
+    real = original("indicators")
     matching = real[real.index("\n[matching]\n") : real.index("\n[[indicator]]\n")] + "\n"
     monkeypatch.setattr(
-        tx, "_vocab_text", lambda name: matching + toml if name == "indicators.toml" else original(name)
+        vocabulary, "_vocab_text", lambda name: matching + toml if name == "indicators" else original(name)
     )
+    vocabulary.read_toml.cache_clear()
     tx.taxonomy.cache_clear()
     try:
         with pytest.raises(VocabularyError, match=re.escape(f"indicators.toml: {message}")):
             tx.taxonomy()
     finally:
         monkeypatch.undo()
+        vocabulary.read_toml.cache_clear()
         tx.taxonomy.cache_clear()
 
 
 def test_bad_region_entry_fails_naming_file_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = tx._vocab_text
+    real = vocabulary._vocab_text
     bad = '[[region]]\nname = "某省"\nlevel = "state"\n'
-    monkeypatch.setattr(tx, "_vocab_text", lambda name: bad if name == "regions.toml" else real(name))
+    monkeypatch.setattr(vocabulary, "_vocab_text", lambda name: bad if name == "regions" else real(name))
+    vocabulary.read_toml.cache_clear()
     tx.gazetteer.cache_clear()
     try:
         with pytest.raises(VocabularyError, match="regions.toml: region '某省': level 'state'"):
             tx.gazetteer()
     finally:
         monkeypatch.undo()
+        vocabulary.read_toml.cache_clear()
         tx.gazetteer.cache_clear()
 
 

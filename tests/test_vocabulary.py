@@ -87,8 +87,10 @@ def test_fixed_phrases_and_local_currencies_use_known_codes(units: dict[str, Any
     codes = _codes(units)
     for phrase, spec in units.get("fixed", {}).items():
         assert spec["code"] in codes, phrase
-    for region, code in units.get("local_currency", {}).items():
-        assert codes.get(code) == "money", region
+    regions = _toml("regions.toml")["region"]
+    for entry in regions:
+        if "local_currency" in entry:
+            assert codes.get(entry["local_currency"]) == "money", entry
 
 
 def test_unit_dimensions_are_the_record_dimensions(units: dict[str, Any]) -> None:
@@ -205,3 +207,57 @@ def test_datapackage_enums_agree(units: dict[str, Any]) -> None:
     assert fields["dimension"]["constraints"]["enum"] == list(DIMENSIONS)
     assert fields["comparator"]["constraints"]["enum"] == list(COMPARATORS)
     assert fields["kind"]["constraints"]["enum"] == list(KINDS)
+
+
+@pytest.mark.parametrize("name", VOCAB_NAMES)
+def test_an_unknown_table_fails_extract_naming_the_file(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """A table no stage reads (a typo, a renamed key) fails at load, naming its file — not later, not
+    silently, whichever stage reads the file."""
+    import kpi
+    from kpi import vocabulary
+
+    stem = name.removesuffix(".toml")
+    real = vocabulary._vocab_text
+    monkeypatch.setattr(
+        vocabulary, "_vocab_text", lambda n: real(n) + "\n[no_such_table]\nx = 1\n" if n == stem else real(n)
+    )
+    vocabulary.read_toml.cache_clear()
+    load.cache_clear()
+    try:
+        with pytest.raises(
+            vocabulary.VocabularyError, match=re.escape(f"{name}: unknown table(s) ['no_such_table']")
+        ):
+            kpi.extract("2024年全市地区生产总值增长6%。", doc_id="d")
+    finally:
+        monkeypatch.undo()
+        vocabulary.read_toml.cache_clear()
+        load.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("table", "text", "message"),
+    [
+        ("kind", 'target = ["力争"]', "cues.toml [kind]: unknown key(s) [], missing key(s) ['actual'"),
+        (
+            "partial_period",
+            'early_months = "4"\nwords = ["以来"]',
+            "cues.toml [partial_period] early_months: expected int",
+        ),
+        ("neutral", "words = []", "cues.toml [neutral] words: expected a non-empty list of words"),
+    ],
+)
+def test_a_bad_table_fails_at_load_naming_file_and_key(
+    monkeypatch: pytest.MonkeyPatch, table: str, text: str, message: str
+) -> None:
+    from kpi import vocabulary
+
+    real = vocabulary.read_toml
+    data = {**real("cues"), table: tomllib.loads(text)}
+    monkeypatch.setattr(vocabulary, "read_toml", lambda n: data if n == "cues" else real(n))
+    load.cache_clear()
+    try:
+        with pytest.raises(vocabulary.VocabularyError, match=re.escape(message)):
+            load()
+    finally:
+        monkeypatch.undo()
+        load.cache_clear()

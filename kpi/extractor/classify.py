@@ -25,18 +25,18 @@ STRONG, WEAK, ALL = "strong", "weak", "all"
 @cache
 def _cues(strength: str, in_section: bool = False) -> re.Pattern[str]:
     """Cue words of a strength and above (`weak` includes strong ones, `all` comparisons too)."""
-    kind = load().raw["cues"]["kind"]
-    neutral = list(load().raw["cues"].get("neutral", {}).get("words", []))
-    weak_t, weak_a, comparison = set(kind["target_weak"]), set(kind["actual_weak"]), set(kind["comparison"])
-    target = set(kind["target"]) - weak_t
-    actual = set(kind["actual"]) - weak_a - comparison
+    kind = load().kind_cues
+    neutral = list(load().neutral_words)
+    weak_t, weak_a, comparison = set(kind.target_weak), set(kind.actual_weak), set(kind.comparison)
+    target = set(kind.target) - weak_t
+    actual = set(kind.actual) - weak_a - comparison
     if strength in (WEAK, ALL):
         target |= weak_t
         actual |= weak_a
     if strength == ALL:
         actual |= comparison
     if in_section:
-        neutral += kind["section_ignores"]
+        neutral += kind.section_ignores
     starts = re.escape("".join(sorted({w[0] for w in neutral + list(target) + list(actual)})))
     return re.compile(
         f"(?=[{starts}])(?:(?P<neutral>{alternation(neutral)})|(?P<target>{alternation(target)})|(?P<actual>{alternation(actual)}))"
@@ -92,7 +92,7 @@ def _by_period(before: str, published: date | None, period_year: int | None) -> 
         return "actual"
     if period_year > published.year:
         return "target"
-    early = published.month <= load().raw["cues"]["partial_period"]["early_months"]
+    early = published.month <= load().partial_period.early_months
     if period_year == published.year and early and not _partial_period().search(before):
         return "target"
     return "actual"
@@ -100,5 +100,5 @@ def _by_period(before: str, published: date | None, period_year: int | None) -> 
 
 @cache
 def _partial_period() -> re.Pattern[str]:
-    words = load().raw["cues"]["partial_period"]["words"]
+    words = load().partial_period.words
     return re.compile(rf"\d{{1,2}}月|{alternation(words)}")

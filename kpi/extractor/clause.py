@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import bisect
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from kpi.vocabulary import alternation
+from kpi.vocabulary import alternation, read_toml
 
 
 @cache
 def indicator_vocab() -> dict[str, Any]:
-    """The raw tables of `vocab/indicator.toml` (read once)."""
-    text = resources.files("kpi").joinpath("vocab", "indicator.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """The tables of `vocab/indicator.toml` (read once, top-level tables checked: kpi.vocabulary)."""
+    return read_toml("indicator")
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,21 +94,19 @@ def build_patterns(v: Vocabulary) -> Patterns:
         )
         (?:{_SPACE}(?P<suf>{suffix}))?
     """
-    rank_vocab = v.raw["cues"]["rank"]
-    scopes = alternation(rank_vocab["scopes"])
-    verbs = alternation(rank_vocab["verbs"])
-    first = alternation(rank_vocab["first"])
-    followers = alternation(rank_vocab["ordinal_followers"])
-    rank_starts = "".join(
-        sorted({w[0] for w in rank_vocab["verbs"] + rank_vocab["scopes"] + rank_vocab["first"]})
-    )
+    rank_vocab = v.rank_cues
+    scopes = alternation(rank_vocab.scopes)
+    verbs = alternation(rank_vocab.verbs)
+    first = alternation(rank_vocab.first)
+    followers = alternation(rank_vocab.ordinal_followers)
+    rank_starts = "".join(sorted({w[0] for w in rank_vocab.verbs + rank_vocab.scopes + rank_vocab.first}))
     rank = rf"""
         (?=[{re.escape(rank_starts)}])
         (?:(?P<verb>{verbs})(?:第)?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>位|名)(?P<vsuf>{suffix})?)
       | (?:(?P<scope>{scopes})第(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}})(?!{followers}|\d))
       | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """
-    fixed = alternation(v.raw["units"].get("fixed", {}))
+    fixed = alternation(v.fixed)
     implicit = rf"""
         (?=[\d{re.escape(starts)}])
         (?:(?P<pre>{prefix}){_SPACE})?

@@ -77,7 +77,12 @@ _TOPIC_REACH = 12  # a year this close to the sentence's start is its topic (202
 
 
 def sentence_year(
-    text: str, sentence: Sentence, start: int, pub: date | None, ref: int | None, clause_start: int | None = None
+    text: str,
+    sentence: Sentence,
+    start: int,
+    pub: date | None,
+    ref: int | None,
+    clause_start: int | None = None,
 ) -> int | None:
     """The year the words of the sentence before `start` (or a topic year of its paragraph) name; None
     when they name none. `ref` is what 今年/全年 mean in the section. With `clause_start`, a year of an
@@ -91,7 +96,7 @@ def sentence_year(
             year = _year_in(text[sentence.start : topic_end], pub, ref, limit=_TOPIC_REACH)
     if year is None:
         before = text[max(sentence.line_start, sentence.start - reach.PARAGRAPH_BEFORE) : sentence.start]
-        continues = sentence.text.startswith(tuple(load().raw["periods"]["carry"]["continuation"]))
+        continues = sentence.text.startswith(load().continuation_words)
         year = _year_in(before, pub, None) if continues else _topic_year(before)
     return year
 

@@ -23,20 +23,19 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @cache
 def _time_kpi_words() -> tuple[str, ...]:
-    return tuple(load().raw["cues"].get("time", {}).get("kpi_words", ()))
+    return load().time_kpi_words
 
 
 @cache
 def _qualifier_gap() -> re.Pattern[str]:
     """Text between an amount and a later count that makes the amount a qualifier of the counted noun."""
-    q = load().raw["cues"]["qualifier"]
-    joiners = alternation(q["joiners"])
+    joiners = alternation(load().qualifier.joiners)
     return re.compile(rf"^(?:(?:{joiners})[\u4e00-\u9fff“”\"]{{0,12}}|[\u4e00-\u9fff“”\"]{{1,12}})$")
 
 
 @cache
 def _qualifier_breakers() -> tuple[str, ...]:
-    return tuple(load().raw["cues"]["qualifier"]["breakers"])
+    return load().qualifier.breakers
 
 
 _BLOCK_REACH = 24  # a blocked name starts at most this far before its number …
@@ -80,8 +79,8 @@ def _is_time_indicator(q: Quantity, text: str) -> bool:
 
 @cache
 def _qualifier_vocab() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
-    q = load().raw["cues"]["qualifier"]
-    return tuple(q["followers"]), frozenset(q["threshold_dimensions"]), tuple(q["preceders"])
+    q = load().qualifier
+    return q.followers, frozenset(q.threshold_dimensions), q.preceders
 
 
 def is_qualifier(q: Quantity, text: str) -> bool:

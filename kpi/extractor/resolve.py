@@ -127,11 +127,10 @@ def resolve_rank(m: re.Match[str]) -> Quantity | None:
 def resolve_fixed(m: re.Match[str]) -> Quantity:
     """A phrase that is a quantity on its own (翻一番 -> 2 times)."""
     v = load()
-    spec = v.raw["units"]["fixed"][m.group("phrase")]
-    dim = v.unit_dimensions[spec["code"]]
-    value = Decimal(spec["value"])
+    spec = v.fixed[m.group("phrase")]
+    dim = v.unit_dimensions[spec.code]
     return Quantity(
-        m.start(), m.end(), m.start(), value, None, spec["code"], dim, None, "=", "", True, False, False
+        m.start(), m.end(), m.start(), spec.value, None, spec.code, dim, None, "=", "", True, False, False
     )
 
 
@@ -162,7 +161,7 @@ def share_unit(q: Quantity, text: str) -> list[Quantity]:
 
 @cache
 def _person_nouns() -> tuple[str, ...]:
-    return tuple(load().raw["units"]["implicit"]["person_nouns"])
+    return load().person_nouns
 
 
 def resolve_implicit(m: re.Match[str], text: str) -> Quantity | None:

@@ -3,13 +3,11 @@ missing key, a wrong type or an empty list fails naming the file and the key."""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from kpi.vocabulary import VocabularyError
+from kpi.vocabulary import VocabularyError, read_toml
 
 _FILE = "structure.toml"
 KINDS = ("target", "actual")
@@ -183,7 +181,9 @@ def parse(data: dict[str, Any]) -> Structure:
         done=_weights(data["aspect"], "done"),
         planned=_weights(data["aspect"], "planned"),
         spans=_words(data["spans"], "words", "spans"),
-        transitions=Transitions(**{k: _number(data["transitions"], k, "transitions") for k in data["transitions"]}),
+        transitions=Transitions(
+            **{k: _number(data["transitions"], k, "transitions") for k in data["transitions"]}
+        ),
         override_actual=_words(data["override"], "actual", "override"),
         override_target=_words(data["override"], "target", "override"),
         region_head_chars=int(_number(region, "head_chars", "region")),
@@ -199,8 +199,4 @@ def parse(data: dict[str, Any]) -> Structure:
 @cache
 def structure() -> Structure:
     """The document-structure vocabulary, loaded and checked once."""
-    text = resources.files("kpi.vocab").joinpath(_FILE).read_text(encoding="utf-8")
-    try:
-        return parse(tomllib.loads(text))
-    except tomllib.TOMLDecodeError as exc:
-        raise VocabularyError(f"{_FILE}: {exc}") from exc
+    return parse(read_toml("structure"))

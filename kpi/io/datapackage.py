@@ -7,9 +7,7 @@ Schema: string, date, integer, number, array; binary (a dead letter's raw bytes)
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from kpi.record import (
     QUARANTINE_SCHEMA,
     RECORD_SCHEMA,
 )
+from kpi.vocabulary import read_toml
 
 __all__ = ["BATCH_PATHS", "datapackage_descriptor", "table_schema", "write_datapackage"]
 
@@ -43,8 +42,7 @@ _RECORD_ID_PATTERN = "^[0-9a-f]{16}$"
 
 def unit_dimensions() -> dict[str, list[str]]:
     """`[dimensions]` of kpi/vocab/units.toml: dimension -> canonical unit codes (file order)."""
-    text = resources.files("kpi").joinpath("vocab", "units.toml").read_text(encoding="utf-8")
-    return {dim: list(units) for dim, units in tomllib.loads(text)["dimensions"].items()}
+    return {dim: list(units) for dim, units in read_toml("units")["dimensions"].items()}
 
 
 def _frictionless_type(kind: pa.DataType) -> str:

@@ -11,12 +11,10 @@ False
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 
-from kpi.taxonomy import VocabularyError
+from kpi.vocabulary import VocabularyError, read_toml
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -49,10 +47,9 @@ def span_cues() -> SpanCues:
     """The span cues of `vocab/tracking.toml`, loaded and checked once."""
     name = "tracking.toml"
     try:
-        raw = tomllib.loads(resources.files("kpi").joinpath("vocab", name).read_text(encoding="utf-8"))
-        span = raw["span"]
+        span = read_toml("tracking")["span"]
         return SpanCues(tuple(span["cues"]), tuple(span.get("sentence_cues", ())), span["clause_marks"])
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise VocabularyError(f"{name}: [span]: {exc}") from exc
 
 

@@ -11,21 +11,15 @@ Scale(divisor=100000000, label='亿斤')
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from decimal import Decimal
-from importlib import resources
 from typing import Any, NamedTuple
 
-from kpi.vocabulary import VocabularyError
+from kpi.vocabulary import read_toml
+
 
 def _load() -> dict[str, Any]:
-    text = resources.files("kpi.vocab").joinpath("unit_words.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    for key in ("words", "magnified", "magnitudes", "counter"):
-        if key not in data:
-            raise VocabularyError(f"unit_words.toml: missing table [{key}]")
-    return data
+    return read_toml("unit_words")  # its tables checked at load (kpi.vocabulary.TABLES)
 
 
 _DATA = _load()
@@ -36,7 +30,6 @@ _MAGNITUDES = tuple(sorted(((int(v), k) for k, v in _DATA["magnitudes"].items())
 _MAG_WORDS = "|".join(re.escape(w) for w in _DATA["counter"]["magnitude_words"])
 _COUNTER = re.compile(rf"\d[\d.,]*\s*(?:{_MAG_WORDS})?\s*([\u4e00-\u9fff])")
 _NOT_COUNTERS = frozenset(_DATA["counter"]["not_counters"])
-
 
 
 class Scale(NamedTuple):

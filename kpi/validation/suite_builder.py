@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from kpi.record import COLUMNS, COMPARATORS, DIMENSIONS, KINDS, REQUIRED
+from kpi.vocabulary import read_toml
 
 SUITE_NAME = "records"
 REPO_SUITE = Path("expectations") / "records.json"  # relative to the repository root
@@ -54,7 +53,7 @@ class Vocabulary:
 
 def load_vocabulary() -> Vocabulary:
     """Read `[dimensions]` of the packaged units.toml and check it against kpi.record.DIMENSIONS."""
-    raw = tomllib.loads(resources.files("kpi").joinpath("vocab/units.toml").read_text(encoding="utf-8"))
+    raw = read_toml("units")
     dims = {d: tuple(units) for d, units in raw["dimensions"].items()}
     if tuple(dims) != DIMENSIONS:
         raise ValueError(f"units.toml [dimensions] {tuple(dims)} != kpi.record.DIMENSIONS {DIMENSIONS}")
@@ -228,7 +227,10 @@ def _span_and_year_expectations(gxe: Any, custom: Any, doc: Any) -> list[Any]:
             column_B="period_start",
             or_equal=True,
             ignore_row_if="either_value_is_missing",
-            **doc("period_start_not_after_year", "a period starts no later than it ends: period_start <= period_year"),
+            **doc(
+                "period_start_not_after_year",
+                "a period starts no later than it ends: period_start <= period_year",
+            ),
         ),
         custom.ExpectYearOffsetToBeBetweenWhere(
             column_list=["period_year", "published", "kind"],
