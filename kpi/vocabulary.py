@@ -22,7 +22,7 @@ TABLES: dict[str, frozenset[str]] = {
     "blocklist": frozenset({"names"}),
     "comparators": frozenset({"prefix", "suffix", "inner"}),
     "cues": frozenset(
-        {"kind", "decrease", "level", "rank", "region", "neutral", "qualifier", "time", "partial_period"}
+        {"kind", "decrease", "level", "rank", "neutral", "qualifier", "time", "partial_period"}
     ),
     "furniture": frozenset({"line", "list", "inline", "dateline"}),
     "indicator": frozenset({"clause", "noise", "change", "predicate", "rank", "act", "list"}),
