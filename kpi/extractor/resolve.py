@@ -14,7 +14,7 @@ from kpi.vocabulary import Vocabulary, load
 _TEN = Decimal(10)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Quantity:
     start: int  # mention span, comparator words included
     end: int
@@ -120,7 +120,19 @@ def resolve_rank(m: re.Match[str]) -> Quantity | None:
         return None
     comparator = v.suffix_comparators[g["vsuf"]] if g.get("vsuf") else "="  # type: ignore[index]
     return Quantity(
-        m.start(), m.end(), m.start(), value, None, "rank", "rank", None, comparator, "", False, False, False
+        start=m.start(),
+        end=m.end(),
+        num_start=m.start(),
+        value=value,
+        value_max=None,
+        unit="rank",
+        dimension="rank",
+        counter=None,
+        comparator=comparator,
+        surface_unit="",
+        chinese=False,
+        has_magnitude=False,
+        local_currency=False,
     )
 
 
@@ -130,7 +142,19 @@ def resolve_fixed(m: re.Match[str]) -> Quantity:
     spec = v.fixed[m.group("phrase")]
     dim = v.unit_dimensions[spec.code]
     return Quantity(
-        m.start(), m.end(), m.start(), spec.value, None, spec.code, dim, None, "=", "", True, False, False
+        start=m.start(),
+        end=m.end(),
+        num_start=m.start(),
+        value=spec.value,
+        value_max=None,
+        unit=spec.code,
+        dimension=dim,
+        counter=None,
+        comparator="=",
+        surface_unit="",
+        chinese=True,
+        has_magnitude=False,
+        local_currency=False,
     )
 
 
@@ -175,17 +199,17 @@ def resolve_implicit(m: re.Match[str], text: str) -> Quantity | None:
     start = m.start() if g.get("pre") else m.start("num")
     unit = v.units["人"]
     return Quantity(
-        start,
-        m.end(),
-        m.start("num"),
-        value,
-        None,
-        unit.code,
-        unit.dimension,
-        None,
-        _comparator(v, g),
-        "",
-        False,
-        True,
-        False,
+        start=start,
+        end=m.end(),
+        num_start=m.start("num"),
+        value=value,
+        value_max=None,
+        unit=unit.code,
+        dimension=unit.dimension,
+        counter=None,
+        comparator=_comparator(v, g),
+        surface_unit="",
+        chinese=False,
+        has_magnitude=True,
+        local_currency=False,
     )
