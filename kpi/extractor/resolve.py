@@ -106,6 +106,37 @@ def resolve(m: re.Match[str]) -> Quantity | None:
     )
 
 
+def _whole(
+    start: int,
+    end: int,
+    num_start: int,
+    value: Decimal,
+    unit: str,
+    dimension: str,
+    comparator: str,
+    *,
+    chinese: bool = False,
+    has_magnitude: bool = False,
+) -> Quantity:
+    """A quantity with one value, no counter and no written unit of its own (a rank, a fixed phrase,
+    an implicit count of people)."""
+    return Quantity(
+        start=start,
+        end=end,
+        num_start=num_start,
+        value=value,
+        value_max=None,
+        unit=unit,
+        dimension=dimension,
+        counter=None,
+        comparator=comparator,
+        surface_unit="",
+        chinese=chinese,
+        has_magnitude=has_magnitude,
+        local_currency=False,
+    )
+
+
 def resolve_rank(m: re.Match[str]) -> Quantity | None:
     v = load()
     g = m.groupdict()
@@ -119,21 +150,7 @@ def resolve_rank(m: re.Match[str]) -> Quantity | None:
     except NumberError:
         return None
     comparator = v.suffix_comparators[g["vsuf"]] if g.get("vsuf") else "="  # type: ignore[index]
-    return Quantity(
-        start=m.start(),
-        end=m.end(),
-        num_start=m.start(),
-        value=value,
-        value_max=None,
-        unit="rank",
-        dimension="rank",
-        counter=None,
-        comparator=comparator,
-        surface_unit="",
-        chinese=False,
-        has_magnitude=False,
-        local_currency=False,
-    )
+    return _whole(m.start(), m.end(), m.start(), value, "rank", "rank", comparator)
 
 
 def resolve_fixed(m: re.Match[str]) -> Quantity:
@@ -141,21 +158,7 @@ def resolve_fixed(m: re.Match[str]) -> Quantity:
     v = load()
     spec = v.fixed[m.group("phrase")]
     dim = v.unit_dimensions[spec.code]
-    return Quantity(
-        start=m.start(),
-        end=m.end(),
-        num_start=m.start(),
-        value=spec.value,
-        value_max=None,
-        unit=spec.code,
-        dimension=dim,
-        counter=None,
-        comparator="=",
-        surface_unit="",
-        chinese=True,
-        has_magnitude=False,
-        local_currency=False,
-    )
+    return _whole(m.start(), m.end(), m.start(), spec.value, spec.code, dim, "=", chinese=True)
 
 
 # Searched in the 24 characters before a quantity only, and bounded as the numbers of `find` are.
@@ -198,18 +201,13 @@ def resolve_implicit(m: re.Match[str], text: str) -> Quantity | None:
     value = parse_arabic(g["num"]) * magnitude(g["mag"])
     start = m.start() if g.get("pre") else m.start("num")
     unit = v.units["人"]
-    return Quantity(
-        start=start,
-        end=m.end(),
-        num_start=m.start("num"),
-        value=value,
-        value_max=None,
-        unit=unit.code,
-        dimension=unit.dimension,
-        counter=None,
-        comparator=_comparator(v, g),
-        surface_unit="",
-        chinese=False,
+    return _whole(
+        start,
+        m.end(),
+        m.start("num"),
+        value,
+        unit.code,
+        unit.dimension,
+        _comparator(v, g),
         has_magnitude=True,
-        local_currency=False,
     )

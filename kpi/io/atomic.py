@@ -24,8 +24,7 @@ from pathlib import Path
 
 __all__ = [
     "atomic_path",
-    "fsync_dir",
-    "fsync_file",
+    "fsync",
     "publish",
     "replace_folder",
     "temp_beside",
@@ -36,17 +35,8 @@ __all__ = [
 _MODE = 0o644  # readable by all like any output (mkstemp makes files 0600)
 
 
-def fsync_dir(folder: Path) -> None:
-    """Flush a folder's entries (a rename into it) to disk."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_file(path: Path) -> None:
-    """Flush a file that was written (and closed) elsewhere to disk."""
+def fsync(path: Path) -> None:
+    """Flush a closed file's data, or a folder's entries (a rename into it), to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -66,11 +56,11 @@ def publish(temp: Path, path: Path, *, mode: int | None = _MODE) -> Path:
 
     `mode` None keeps the temporary file's permissions.
     """
-    fsync_file(temp)
+    fsync(temp)
     if mode is not None:
         os.chmod(temp, mode)
     os.replace(temp, path)
-    fsync_dir(path.parent)
+    fsync(path.parent)
     return path
 
 
@@ -108,6 +98,6 @@ def replace_folder(new: Path, target: Path) -> None:
         old = target.with_name(f".{target.name}.old-{new.parent.name}")
         os.replace(target, old)
     os.replace(new, target)
-    fsync_dir(target.parent)
+    fsync(target.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

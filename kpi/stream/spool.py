@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from kpi.io.atomic import fsync_dir, publish
+from kpi.io.atomic import fsync, publish
 
 __all__ = ["SPOOL_GLOB", "StdinSpool", "recover_spool", "spool_first_line"]
 
@@ -46,7 +46,7 @@ def recover_spool(folder: Path, next_line: int) -> int:
             publish(temp, folder / _part_name(first), mode=None)
         else:
             temp.unlink()
-    fsync_dir(folder)
+    fsync(folder)
     for part in folder.glob(SPOOL_GLOB):
         with part.open("rb") as handle:
             lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(_PIECE), b""))
