@@ -11,6 +11,7 @@ model) and its clause's own words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -25,6 +26,7 @@ from kpi.extractor.structure_vocab import structure
 from kpi.vocabulary import alternation, load
 
 _PLAN_YEARS = 5
+_LEVEL_REACH = 8  # a level word stands right before its figure (达到, 提高到, 突破)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +38,6 @@ class Meaning:
 
 @cache
 def _words() -> tuple[object, object, object]:
-    import re
-
     s = structure()
     return (
         re.compile(alternation(s.override_actual)),
@@ -56,12 +56,24 @@ def _mode_kind(section: Section, clause: str, year: int | None, pub: date | None
     return "actual" if year is not None and pub is not None and year < pub.year else "target"
 
 
-def _start(year: int | None, section: Section, before: str, from_plan: bool) -> int | None:
-    """The first year of the period: the plan's first for a span of a plan period, else `year`."""
+def _is_level(clause: str, mention: str) -> bool:
+    """A level reached (达到67.4%, 突破4500家, 超过2.5万亿元), not a flow over the period."""
+    return bool(_levels().search(clause[-_LEVEL_REACH:])) or not mention[:1].isdigit()
+
+
+@cache
+def _levels() -> re.Pattern[str]:
+    return re.compile(f"(?:{alternation(load().level_words)})\\s*$")
+
+
+def _start(year: int | None, section: Section, before: str, from_plan: bool, mention: str) -> int | None:
+    """The first year of the period: the plan's first for a span of a plan period (a total, an average
+    or a change over it: 年均, 累计, 五年, or any flow in a plan-period paragraph), else `year`."""
     if year is None:
         return None
+    plan_paragraph = section.start is not None and section.start != section.year and section.year == year
     if not _words()[2].search(before):  # type: ignore[attr-defined]
-        return year
+        return section.start if plan_paragraph and not _is_level(before, mention) else year  # type: ignore[return-value]
     if from_plan and year in load().plans.values():
         return year - _PLAN_YEARS + 1
     if section.start is not None and section.year == year:
@@ -87,4 +99,4 @@ def interpret(
         kind = classify(text, sentence, start, end, doc.published, year)
     else:
         kind = _mode_kind(section, clause, named, pub)
-    return Meaning(kind, year, _start(year, section, clause, names_plan(clause)))
+    return Meaning(kind, year, _start(year, section, clause, names_plan(clause), text[start:end]))
