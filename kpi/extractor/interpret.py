@@ -56,14 +56,21 @@ def _mode_kind(section: Section, clause: str, year: int | None, pub: date | None
     return "actual" if year is not None and pub is not None and year < pub.year else "target"
 
 
-def _is_level(clause: str, mention: str) -> bool:
-    """A level reached (达到67.4%, 突破4500家, 超过2.5万亿元), not a flow over the period."""
-    return bool(_levels().search(clause[-_LEVEL_REACH:])) or not mention[:1].isdigit()
+def _is_flow(clause: str, mention: str) -> bool:
+    """A total over the period (城镇新增就业124.27万人), not a level reached (达到67.4%, 突破4500家,
+    超过2.5万亿元) nor a stock (新能源装机1.7亿千瓦)."""
+    levels, flows = _levels_and_flows()
+    if levels.search(clause[-_LEVEL_REACH:]) or not mention[:1].isdigit():
+        return False
+    return bool(flows.search(clause))
 
 
 @cache
-def _levels() -> re.Pattern[str]:
-    return re.compile(f"(?:{alternation(load().level_words)})\\s*$")
+def _levels_and_flows() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return (
+        re.compile(f"(?:{alternation(load().level_words)})\\s*$"),
+        re.compile(alternation(structure().flows)),
+    )
 
 
 def _start(year: int | None, section: Section, before: str, from_plan: bool, mention: str) -> int | None:
@@ -73,7 +80,7 @@ def _start(year: int | None, section: Section, before: str, from_plan: bool, men
         return None
     plan_paragraph = section.start is not None and section.start != section.year and section.year == year
     if not _words()[2].search(before):  # type: ignore[attr-defined]
-        return section.start if plan_paragraph and not _is_level(before, mention) else year  # type: ignore[return-value]
+        return section.start if plan_paragraph and _is_flow(before, mention) else year  # type: ignore[return-value]
     if from_plan and year in load().plans.values():
         return year - _PLAN_YEARS + 1
     if section.start is not None and section.year == year:

@@ -20,6 +20,7 @@ from kpi.vocabulary import alternation, load
 
 NONE = "none"
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]*年)")  # a figure, not a year
 _YEAR_BASE = ("比", "较", "于", "同", "与", "自", "从", "由")  # 比2024年, 快于2024年: a base, not a topic
 
 
@@ -98,13 +99,14 @@ def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
         aspect += scan.aspect[word] * n
         for mode in scan.modes[word]:
             words[mode] += n
+    aspect += sc.number_weight * len(_NUMBER.findall(paragraph))
     years: Counter[str] = Counter()
     for match in scan.marks.finditer(paragraph):
         found = match.group(match.lastgroup or 0)
         if match.lastgroup == "plan":
             mode = _plan_modes(found, pub_year)
             if mode:
-                score[mode] += sc.plan_heading_weight if match.start() < sc.heading_chars else sc.plan_word_weight
+                score[mode] += sc.plan_heading_weight if match.start() < sc.plan_heading_chars else sc.plan_word_weight
         elif pub_year is not None and not paragraph[max(0, match.start() - 2) : match.start()].endswith(_YEAR_BASE):
             years.update(_year_mode(int(found), pub_year))
     for mode, n in words.items():

@@ -62,10 +62,12 @@ class Scoring:
     word_weight: float
     word_cap: float
     aspect_weight: float
+    number_weight: float
     aspect_cap: float
     year_weight: float
     year_cap: float
     plan_heading_weight: float
+    plan_heading_chars: int
     plan_word_weight: float
 
 
@@ -100,6 +102,7 @@ class Structure:
     done: dict[str, float]  # word -> weight
     planned: dict[str, float]
     spans: tuple[str, ...]
+    flows: tuple[str, ...]
     transitions: Transitions
     override_actual: tuple[str, ...]
     override_target: tuple[str, ...]
@@ -159,7 +162,7 @@ def parse(data: dict[str, Any]) -> Structure:
     _check_keys(genre, "genre", {"threshold", "work_report"})
     _check_keys(scoring, "scoring", set(Scoring.__slots__))  # type: ignore[attr-defined]
     _check_keys(data["aspect"], "aspect", {"done", "planned"})
-    _check_keys(data["spans"], "spans", {"words"})
+    _check_keys(data["spans"], "spans", {"words", "flows"})
     _check_keys(data["transitions"], "transitions", set(Transitions.__slots__))  # type: ignore[attr-defined]
     _check_keys(data["override"], "override", {"actual", "target"})
     _check_keys(region, "region", {"head_chars", "institutions", "suffixes", "special"})
@@ -173,6 +176,7 @@ def parse(data: dict[str, Any]) -> Structure:
         raise VocabularyError(f"{_FILE} [modes]: missing mode(s) {sorted(missing)}")
     score_values = {k: _number(scoring, k, "scoring") for k in scoring}
     score_values["heading_chars"] = int(score_values["heading_chars"])
+    score_values["plan_heading_chars"] = int(score_values["plan_heading_chars"])
     return Structure(
         genre_threshold=_number(genre, "threshold", "genre"),
         work_report_signals=signals,
@@ -181,6 +185,7 @@ def parse(data: dict[str, Any]) -> Structure:
         done=_weights(data["aspect"], "done"),
         planned=_weights(data["aspect"], "planned"),
         spans=_words(data["spans"], "words", "spans"),
+        flows=_words(data["spans"], "flows", "spans"),
         transitions=Transitions(
             **{k: _number(data["transitions"], k, "transitions") for k in data["transitions"]}
         ),

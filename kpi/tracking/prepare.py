@@ -31,7 +31,7 @@ NEEDED: tuple[str, ...] = (
     "kind",
     "period_year",
 )
-OPTIONAL: dict[str, pl.DataType] = {"indicator": pl.String()}
+OPTIONAL: dict[str, pl.DataType] = {"indicator": pl.String(), "period_start": pl.Int32()}
 
 
 class MissingColumnsError(ValueError):
@@ -72,11 +72,9 @@ def prepare(records: pl.DataFrame) -> pl.DataFrame:
     df = df.with_columns(
         pl.Series("indicator_id", ids, dtype=pl.String), pl.Series("is_span", spans, dtype=pl.Boolean)
     )
-    if "period_start" in records.columns:  # the extractor's own reading of a span of years comes first
-        starts = records.unique("record_id", keep="first", maintain_order=True)["period_start"].cast(pl.Int32)
-        df = df.with_columns(
-            (pl.col("is_span") | (starts < pl.col("period_year")).fill_null(False)).alias("is_span")
-        )
+    # the extractor's own reading of a span of years (period_start before period_year) comes first
+    span = pl.col("is_span") | (pl.col("period_start").cast(pl.Int32) < pl.col("period_year")).fill_null(False)
+    df = df.with_columns(span.alias("is_span"))
     return df
 
 
