@@ -87,9 +87,11 @@ def _year_mode(year: int, pub_year: int) -> tuple[str, ...]:
 
 
 def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
-    """The evidence of one paragraph for each mode (0 where it says nothing)."""
+    """The evidence of one paragraph for each mode (0 where it says nothing), read from its first
+    `evidence_chars` (the evidence is capped long before; a paragraph the length of a page costs no more)."""
     s, scan = structure(), _scanner()
     sc = s.scoring
+    paragraph = paragraph[: sc.evidence_chars]
     score = dict(scan.bias)
     for mode in _opened(paragraph[: sc.heading_chars]):
         score[mode] += sc.heading_weight

@@ -58,6 +58,7 @@ class ModeSpec:
 @dataclass(frozen=True, slots=True)
 class Scoring:
     heading_chars: int
+    evidence_chars: int
     heading_weight: float
     word_weight: float
     word_cap: float
@@ -176,6 +177,7 @@ def parse(data: dict[str, Any]) -> Structure:
         raise VocabularyError(f"{_FILE} [modes]: missing mode(s) {sorted(missing)}")
     score_values = {k: _number(scoring, k, "scoring") for k in scoring}
     score_values["heading_chars"] = int(score_values["heading_chars"])
+    score_values["evidence_chars"] = int(score_values["evidence_chars"])
     score_values["plan_heading_chars"] = int(score_values["plan_heading_chars"])
     return Structure(
         genre_threshold=_number(genre, "threshold", "genre"),
