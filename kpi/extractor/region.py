@@ -31,7 +31,12 @@ def _names() -> tuple[int, frozenset[str]]:
 @cache
 def _county() -> re.Pattern[str]:
     suffixes = alternation(structure().region_suffixes)
-    return re.compile(rf"[\u4e00-\u9fff]{{2}}(?:{suffixes})$")
+    return re.compile(rf"[\u4e00-\u9fff]{{2}}(?P<suffix>{suffixes})$")
+
+
+def _generic(name: str, suffix: str) -> bool:
+    """自治区, 我市: a generic word, not a place (长阳土家族自治县 is a place: its suffix is 自治县)."""
+    return any(name.endswith(g) and len(g) > len(suffix) for g in structure().region_generic)
 
 
 def _name_before(window: str) -> str | None:
@@ -46,7 +51,7 @@ def _name_before(window: str) -> str | None:
                     return prefix[-k:] + window[-n:]
             return window[-n:]
     county = _county().search(window)
-    if county is None:
+    if county is None or _generic(county.group(0), county.group("suffix")):
         return None
     before = window[: county.start()]
     for k in range(min(longest, len(before)), 1, -1):

@@ -110,6 +110,7 @@ class Structure:
     region_head_chars: int
     institutions: tuple[str, ...]
     region_suffixes: tuple[str, ...]
+    region_generic: frozenset[str]
     special_regions: tuple[SpecialRegion, ...]
     bulletin_head_chars: int
     bulletin_title_max_chars: int
@@ -166,7 +167,7 @@ def parse(data: dict[str, Any]) -> Structure:
     _check_keys(data["spans"], "spans", {"words", "flows"})
     _check_keys(data["transitions"], "transitions", set(Transitions.__slots__))  # type: ignore[attr-defined]
     _check_keys(data["override"], "override", {"actual", "target"})
-    _check_keys(region, "region", {"head_chars", "institutions", "suffixes", "special"})
+    _check_keys(region, "region", {"head_chars", "institutions", "suffixes", "generic", "special"})
     _check_keys(bulletin, "bulletin", {"head_chars", "title_max_chars", "title_words"})
     signals = {w: _number(genre["work_report"], w, "genre.work_report") for w in genre["work_report"]}
     if not signals:
@@ -196,6 +197,7 @@ def parse(data: dict[str, Any]) -> Structure:
         region_head_chars=int(_number(region, "head_chars", "region")),
         institutions=_words(region, "institutions", "region"),
         region_suffixes=_words(region, "suffixes", "region"),
+        region_generic=frozenset(_words(region, "generic", "region")),
         special_regions=_special(region["special"]),
         bulletin_head_chars=int(_number(bulletin, "head_chars", "bulletin")),
         bulletin_title_max_chars=int(_number(bulletin, "title_max_chars", "bulletin")),
