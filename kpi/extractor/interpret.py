@@ -73,7 +73,7 @@ def _levels_and_flows() -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
-def _start(year: int | None, section: Section, before: str, from_plan: bool, mention: str) -> int | None:
+def _start(year: int | None, section: Section, before: str, mention: str) -> int | None:
     """The first year of the period: the plan's first for a span of a plan period (a total, an average
     or a change over it: 年均, 累计, 五年, or any flow in a plan-period paragraph), else `year`."""
     if year is None:
@@ -81,7 +81,7 @@ def _start(year: int | None, section: Section, before: str, from_plan: bool, men
     plan_paragraph = section.start is not None and section.start != section.year and section.year == year
     if not _words()[2].search(before):  # type: ignore[attr-defined]
         return section.start if plan_paragraph and _is_flow(before, mention) else year  # type: ignore[return-value]
-    if from_plan and year in load().plans.values():
+    if year in load().plans.values() and names_plan(before):
         return year - _PLAN_YEARS + 1
     if section.start is not None and section.year == year:
         return section.start
@@ -106,4 +106,4 @@ def interpret(
         kind = classify(text, sentence, start, end, doc.published, year)
     else:
         kind = _mode_kind(section, clause, named, pub)
-    return Meaning(kind, year, _start(year, section, clause, names_plan(clause), text[start:end]))
+    return Meaning(kind, year, _start(year, section, clause, text[start:end]))
