@@ -13,6 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, TypeVar
 
+from kpi.first_chars import guarded
+
 T = TypeVar("T")
 VOCAB_FILES = ("units", "comparators", "cues", "periods", "furniture", "blocklist")
 
@@ -142,19 +144,10 @@ def alternation(words: Any) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
-# Every blocklist match starts with one of these; the lookahead lets the regex skip other positions fast.
-_BLOCK_STARTS = r"(?=[第\d一二三四五六七八九十百千万两零〇《“”\"'‘A-Za-z])"
-
-
-def _first_char_guard(patterns: list[str]) -> str:
-    """An alternation of patterns behind a lookahead on the characters they can start with, so the
-    regex skips other positions at once (Chinese text is mostly such positions)."""
-    starts = r"A-Za-z0-9._%+\-" + "".join(sorted({p[0] for p in patterns if "\u4e00" <= p[0] <= "\u9fff"}))
-    return f"(?=[{starts}])(?:" + "|".join(f"(?:{p})" for p in patterns) + ")"
-
-
-def _guarded(pattern: str) -> str:
-    return f"{_BLOCK_STARTS}(?:{pattern})"
+def _any_of(patterns: list[str]) -> str:
+    """One regex matching any of `patterns`, behind a lookahead on the characters they can start with
+    (read from the patterns by `kpi.first_chars`), so the regex skips other positions at once."""
+    return guarded("|".join(f"(?:{p})" for p in patterns))
 
 
 def _vocab_text(name: str) -> str:
@@ -294,13 +287,11 @@ def load() -> Vocabulary:
         furniture_max_line_chars=int(furn["line"]["max_line_chars"]),
         list_headings=tuple(furn["list"]["headings"]),
         list_max_item_chars=int(furn["list"]["max_item_chars"]),
-        inline_furniture=_compile("furniture", "inline", _first_char_guard(furn["inline"]["patterns"])),
+        inline_furniture=_compile("furniture", "inline", _any_of(furn["inline"]["patterns"])),
         datelines=tuple(
             _compile("furniture", "dateline", p, re.MULTILINE) for p in furn["dateline"]["patterns"]
         ),
-        blocked=_compile(
-            "blocklist", "names", _guarded("|".join(f"(?:{p})" for p in block["names"]["patterns"]))
-        ),
+        blocked=_compile("blocklist", "names", _any_of(block["names"]["patterns"])),
         kind_cues=table(KindCues, "cues", "kind", cues["kind"]),
         neutral_words=_words("cues", "neutral", cues["neutral"]),
         rank_cues=table(RankCues, "cues", "rank", cues["rank"]),

@@ -27,6 +27,8 @@ _MAG = r"[十百千万亿]{0,4}"
 # A number may also start right after a thousands group (百分之0,378|0位): where the comma form ends.
 _AFTER_GROUP = r"|(?<=,\d{3})"
 _SPACE = r"[ \t]*+"  # possessive: what follows (a number, unit, suffix, 成) never starts with a blank
+_ORDINAL = "第"  # the ordinal mark of a rank (全国第3, 第一位)
+_PLACES = "位名"  # the counters of a place in a ranking (居第3位, 前进5名)
 
 
 def _run_start(run: str, enders: list[str], also: str = "") -> str:
@@ -58,6 +60,7 @@ def _chinese(enders: list[str]) -> str:
 class Patterns:
     quantity: re.Pattern[str]
     rank: re.Pattern[str]
+    rank_anchor: re.Pattern[str]
     fixed: re.Pattern[str]
     implicit: re.Pattern[str]
 
@@ -102,10 +105,13 @@ def build_patterns(v: Vocabulary) -> Patterns:
     rank_starts = "".join(sorted({w[0] for w in rank_vocab.verbs + rank_vocab.scopes + rank_vocab.first}))
     rank = rf"""
         (?=[{re.escape(rank_starts)}])
-        (?:(?P<verb>{verbs})(?:第)?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>位|名)(?P<vsuf>{suffix})?)
-      | (?:(?P<scope>{scopes})第(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}})(?!{followers}|\d))
+        (?:(?P<verb>{verbs})(?:{_ORDINAL})?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>[{_PLACES}])(?P<vsuf>{suffix})?)
+      | (?:(?P<scope>{scopes}){_ORDINAL}(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}})(?!{followers}|\d))
       | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """
+    # Every rank holds one of these, so `find_ranks` searches only around them: the ordinal mark, a word
+    # of first place, or a number with its place counter. The mark comes first: 第一位 anchors at its 第.
+    rank_anchor = rf"{_ORDINAL}|{first}|\d{_SPACE}[{_PLACES}]"
     fixed = alternation(v.fixed)
     implicit = rf"""
         (?=[\d{re.escape(starts)}])
@@ -118,6 +124,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
         implicit=re.compile(implicit, re.VERBOSE),
         quantity=re.compile(quantity, re.VERBOSE),
         rank=re.compile(rank, re.VERBOSE),
+        rank_anchor=re.compile(rank_anchor),
         fixed=re.compile(f"(?P<phrase>{fixed})") if fixed else re.compile(r"(?!)"),
     )
 
@@ -127,14 +134,13 @@ def find_quantities(text: str) -> list[re.Match[str]]:
     return list(patterns().quantity.finditer(text))
 
 
-_RANK_ANCHOR = re.compile(r"第|首位|榜首|\d[ \t]*[位名]")
 _RANK_REACH = 12  # the longest verb + scope before an anchor
 
 
 def find_ranks(text: str) -> list[re.Match[str]]:
     """Ranks, searched only near the characters every rank contains (a full scan is slow)."""
     rank, out, last_end = patterns().rank, [], 0
-    for anchor in _RANK_ANCHOR.finditer(text):
+    for anchor in patterns().rank_anchor.finditer(text):
         start = max(last_end, anchor.start() - _RANK_REACH)
         for m in rank.finditer(text, start, min(len(text), anchor.end() + 6)):
             if m.start() <= anchor.start() < m.end() or m.start() <= anchor.end() - 1 < m.end():
