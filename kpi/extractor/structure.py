@@ -20,7 +20,7 @@ from kpi.vocabulary import alternation, load
 
 NONE = "none"
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
-_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.]*年)")  # a figure, not a year
+_NUMBER = re.compile(r"(?=\d)(?<![\d.])\d+(?:\.\d+)?(?![\d.]*年)")  # a figure, not a year
 _YEAR_BASE = ("比", "较", "于", "同", "与", "自", "从", "由")  # 比2024年, 快于2024年: a base, not a topic
 
 
@@ -49,8 +49,10 @@ def _scanner() -> _Scanner:
     aspect = {w: s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in words}
     heads = {h for m in s.modes for h in m.headings}
     heading_modes = {h: tuple(m.name for m in s.modes if h in m.headings) for h in heads}
-    marks = re.compile(rf"(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)})")
-    headings = re.compile(f"(?=({alternation(heads)}))")
+    plan_starts = re.escape("".join(sorted({p[0] for p in load().plans} | {"1", "2"})))
+    marks = re.compile(rf"(?=[{plan_starts}])(?:(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)}))")
+    head_starts = re.escape("".join(sorted({h[0] for h in heads})))
+    headings = re.compile(f"(?=[{head_starts}])(?=({alternation(heads)}))")
     bias = tuple((m.name, m.bias) for m in s.modes)
     sign = tuple((m.name, 1 if m.kind == "actual" else -1) for m in s.modes)
     return _Scanner(pattern, marks, headings, heading_modes, modes, aspect, bias, sign)
