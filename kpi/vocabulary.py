@@ -178,6 +178,10 @@ def _value(where: str, kind: str, value: Any) -> Any:
         return tuple(value)
     if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
         return value
+    if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind == "bool" and isinstance(value, bool):
+        return value
     if kind == "str" and isinstance(value, str) and value:
         return value
     if kind == "Decimal" and isinstance(value, str):

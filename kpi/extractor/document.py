@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from kpi.extractor import reach
 from kpi.extractor.region import detect_region
 from kpi.extractor.segment import Layout
 from kpi.extractor.structure import NONE, decode, heading_modes, is_work_report
@@ -17,7 +18,6 @@ from kpi.taxonomy import local_currency, normalise_region
 from kpi.vocabulary import load
 
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
-_DATELINE_REACH = 3000  # a dateline further into the page dates a later part, not the document
 _DELIVERY = ("人民代表大会", "代表大会")  # the line a report was delivered on dates it best
 
 
@@ -50,7 +50,7 @@ class DocumentModel:
 
 def _published(layout: Layout) -> date | None:
     """The delivery line's date where the head has one, else the first dateline near the top."""
-    head = [(o, d) for o, d in layout.datelines if o < _DATELINE_REACH]
+    head = [(o, d) for o, d in layout.datelines if o < reach.DATELINE_REACH]
     for offset, d in head:
         line_end = layout.text.find("\n", offset)
         if any(w in layout.text[offset : line_end if line_end != -1 else None] for w in _DELIVERY):

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date
 from functools import cache
 
+from kpi.extractor import reach
 from kpi.extractor.document import DocumentModel, document_model
 from kpi.extractor.find import find_fixed, find_implicit, find_quantities, find_ranks
 from kpi.extractor.indicator import sentence_indicators
@@ -73,7 +74,7 @@ def _is_decrease(q: Quantity, text: str, floor: int, previous: tuple[Quantity, b
         and _LIST_JOINER.match(text[previous[0].end : q.start])
     ):
         return previous[1]
-    before = text[max(floor, q.start - 12) : q.start]
+    before = text[max(floor, q.start - reach.CUE_BEFORE) : q.start]
     decrease, level = _sign_patterns()
     return bool(decrease.search(before)) and not level.search(before)
 

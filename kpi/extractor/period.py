@@ -77,7 +77,6 @@ def _topic_year(paragraph_before: str) -> int | None:
     return found
 
 
-_TOPIC_REACH = 12  # a year this close to the sentence's start is its topic (2024年，全省…)
 
 
 def sentence_year(
@@ -97,7 +96,7 @@ def sentence_year(
         year = _year_in(text[clause_start:start], pub, ref)
         if year is None:
             topic_end = min(clause_start, sentence.start + reach.TOPIC_WINDOW)
-            year = _year_in(text[sentence.start : topic_end], pub, ref, limit=_TOPIC_REACH)
+            year = _year_in(text[sentence.start : topic_end], pub, ref, limit=reach.TOPIC_YEAR_REACH)
     if year is None:
         before = text[max(sentence.line_start, sentence.start - reach.PARAGRAPH_BEFORE) : sentence.start]
         continues = sentence.text.startswith(load().continuation_words)
@@ -122,10 +121,12 @@ def _baseline_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 def is_baseline(text: str, start: int, end: int) -> bool:
     """The first value of 从X提高到Y / 由X增至Y."""
     before, after = _baseline_patterns()
-    return bool(before.search(text, max(0, start - 12), start)) and bool(after.match(text[end : end + 6]))
+    return bool(before.search(text, max(0, start - reach.BASELINE_BEFORE), start)) and bool(
+        after.match(text[end : end + reach.BASELINE_AFTER])
+    )
 
 
 def baseline_year(text: str, start: int) -> int | None:
     """The base year when stated (由2017年的76微克), else None: the rule book leaves it open."""
-    m = _baseline_patterns()[0].search(text, max(0, start - 12), start)
+    m = _baseline_patterns()[0].search(text, max(0, start - reach.BASELINE_BEFORE), start)
     return _int_year(m.group("year")) if m and m.group("year") else None

@@ -1,5 +1,6 @@
-"""`vocab/structure.toml` as typed, frozen dataclasses that check themselves at load: an unknown or
-missing key, a wrong type or an empty list fails naming the file and the key."""
+"""`vocab/structure.toml` as typed, frozen dataclasses that check themselves at load (through
+`kpi.vocabulary.table`): an unknown or missing key, a wrong type or an empty list fails naming the file
+and the key."""
 
 from __future__ import annotations
 
@@ -7,41 +8,67 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from kpi.vocabulary import VocabularyError, read_toml
+from kpi.vocabulary import VocabularyError, read_toml, table
 
-_FILE = "structure.toml"
+_NAME = "structure"
 KINDS = ("target", "actual")
+MODES = ("review_year", "review_plan", "goals_plan", "targets_year", "tasks_year")
 
 
-def _check_keys(table: dict[str, Any], where: str, required: set[str], optional: set[str] = set()) -> None:
-    unknown = set(table) - required - optional
-    missing = required - set(table)
-    if unknown:
-        raise VocabularyError(f"{_FILE} [{where}]: unknown key(s) {sorted(unknown)}")
-    if missing:
-        raise VocabularyError(f"{_FILE} [{where}]: missing key(s) {sorted(missing)}")
+def _weights(data: Any, key: str) -> dict[str, float]:
+    """A table of word = weight (each weight a number)."""
+    where = f"{_NAME}.toml [{key}]"
+    if not isinstance(data, dict) or not data:
+        raise VocabularyError(f"{where}: expected a non-empty table of word = weight")
+    bad = {w: v for w, v in data.items() if isinstance(v, bool) or not isinstance(v, int | float)}
+    if bad:
+        raise VocabularyError(f"{where}: weights must be numbers, got {bad!r}")
+    return {w: float(v) for w, v in data.items()}
 
 
-def _words(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-    value = table[key]
-    if not isinstance(value, list) or not value or not all(isinstance(w, str) and w for w in value):
-        raise VocabularyError(f"{_FILE} [{where}] {key}: must be a non-empty list of words")
-    return tuple(value)
+@dataclass(frozen=True, slots=True)
+class _ModeTable:
+    """[modes.NAME] as written."""
+
+    rank: int
+    kind: str
+    bias: float
+    plan_period: bool
+    headings: tuple[str, ...]
+    words: tuple[str, ...]
 
 
-def _number(table: dict[str, Any], key: str, where: str) -> float:
-    value = table[key]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise VocabularyError(f"{_FILE} [{where}] {key}: must be a number, not {value!r}")
-    return float(value)
+@dataclass(frozen=True, slots=True)
+class Spans:
+    words: tuple[str, ...]
+    flows: tuple[str, ...]
 
 
-def _weights(table: dict[str, Any], key: str) -> dict[str, float]:
-    where = f"aspect.{key}"
-    words = table[key]
-    if not isinstance(words, dict) or not words:
-        raise VocabularyError(f"{_FILE} [{where}]: must be a non-empty table of word = weight")
-    return {w: _number(words, w, where) for w in words}
+@dataclass(frozen=True, slots=True)
+class Override:
+    actual: tuple[str, ...]
+    target: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _RegionTable:
+    head_chars: int
+    institutions: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    generic: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Bulletin:
+    head_chars: int
+    title_max_chars: int
+    title_words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _SpecialTable:
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,88 +147,57 @@ class Structure:
         return next(m for m in self.modes if m.name == name)
 
 
-def _modes(table: dict[str, Any]) -> tuple[ModeSpec, ...]:
+def _modes(data: Any) -> tuple[ModeSpec, ...]:
+    if not isinstance(data, dict) or set(data) != set(MODES):
+        raise VocabularyError(f"{_NAME}.toml [modes]: expected the modes {list(MODES)}, got {list(data)}")
     modes = []
-    for name, spec in table.items():
-        where = f"modes.{name}"
-        _check_keys(spec, where, {"rank", "kind", "bias", "plan_period", "headings", "words"})
-        if not isinstance(spec["plan_period"], bool):
-            raise VocabularyError(f"{_FILE} [{where}] plan_period: must be true or false")
-        if spec["kind"] not in KINDS:
-            raise VocabularyError(f"{_FILE} [{where}] kind: {spec['kind']!r} is not one of {KINDS}")
-        if not isinstance(spec["rank"], int):
-            raise VocabularyError(f"{_FILE} [{where}] rank: must be an integer")
-        modes.append(
-            ModeSpec(
-                name=name,
-                rank=spec["rank"],
-                kind=spec["kind"],
-                bias=_number(spec, "bias", where),
-                plan_period=spec["plan_period"],
-                headings=_words(spec, "headings", where),
-                words=_words(spec, "words", where),
-            )
-        )
-    if not modes:
-        raise VocabularyError(f"{_FILE} [modes]: no mode defined")
+    for name, spec in data.items():
+        m = table(_ModeTable, _NAME, f"modes.{name}", spec)
+        if m.kind not in KINDS:
+            raise VocabularyError(f"{_NAME}.toml [modes.{name}] kind: {m.kind!r} is not one of {KINDS}")
+        modes.append(ModeSpec(name, m.rank, m.kind, m.bias, m.plan_period, m.headings, m.words))
     return tuple(modes)
 
 
-def _special(table: dict[str, Any]) -> tuple[SpecialRegion, ...]:
-    out = []
-    for name, spec in table.items():
-        where = f"region.special.{name}"
-        _check_keys(spec, where, {"strong", "weak"})
-        out.append(SpecialRegion(name, _words(spec, "strong", where), _words(spec, "weak", where)))
-    return tuple(out)
+def _special(name: str, spec: Any) -> SpecialRegion:
+    t = table(_SpecialTable, _NAME, f"region.special.{name}", spec)
+    return SpecialRegion(name, t.strong, t.weak)
 
 
 def parse(data: dict[str, Any]) -> Structure:
     """Check and type the parsed TOML of structure.toml."""
-    top = {"genre", "modes", "scoring", "aspect", "spans", "transitions", "override", "region", "bulletin"}
-    _check_keys(data, "top level", top)
-    genre, scoring, region, bulletin = data["genre"], data["scoring"], data["region"], data["bulletin"]
-    _check_keys(genre, "genre", {"threshold", "work_report"})
-    _check_keys(scoring, "scoring", set(Scoring.__slots__))  # type: ignore[attr-defined]
-    _check_keys(data["aspect"], "aspect", {"done", "planned"})
-    _check_keys(data["spans"], "spans", {"words", "flows"})
-    _check_keys(data["transitions"], "transitions", set(Transitions.__slots__))  # type: ignore[attr-defined]
-    _check_keys(data["override"], "override", {"actual", "target"})
-    _check_keys(region, "region", {"head_chars", "institutions", "suffixes", "generic", "special"})
-    _check_keys(bulletin, "bulletin", {"head_chars", "title_max_chars", "title_words"})
-    signals = {w: _number(genre["work_report"], w, "genre.work_report") for w in genre["work_report"]}
-    if not signals:
-        raise VocabularyError(f"{_FILE} [genre.work_report]: no signal defined")
-    modes = _modes(data["modes"])
-    required_modes = {"review_year", "review_plan", "goals_plan", "targets_year", "tasks_year"}
-    if missing := required_modes - {m.name for m in modes}:
-        raise VocabularyError(f"{_FILE} [modes]: missing mode(s) {sorted(missing)}")
-    score_values = {k: _number(scoring, k, "scoring") for k in scoring}
-    score_values["heading_chars"] = int(score_values["heading_chars"])
-    score_values["evidence_chars"] = int(score_values["evidence_chars"])
-    score_values["plan_heading_chars"] = int(score_values["plan_heading_chars"])
+    genre, region = data["genre"], dict(data["region"])
+    if not isinstance(genre, dict) or set(genre) != {"threshold", "work_report"}:
+        raise VocabularyError(f"{_NAME}.toml [genre]: expected the keys threshold and work_report")
+    if set(data["aspect"]) != {"done", "planned"}:
+        raise VocabularyError(f"{_NAME}.toml [aspect]: expected the tables done and planned")
+    special = region.pop("special", None)
+    if not isinstance(special, dict) or not special:
+        raise VocabularyError(f"{_NAME}.toml [region.special]: expected a table of regions")
+    places = table(_RegionTable, _NAME, "region", region)
+    spans = table(Spans, _NAME, "spans", data["spans"])
+    override = table(Override, _NAME, "override", data["override"])
+    bulletin = table(Bulletin, _NAME, "bulletin", data["bulletin"])
     return Structure(
-        genre_threshold=_number(genre, "threshold", "genre"),
-        work_report_signals=signals,
-        modes=modes,
-        scoring=Scoring(**score_values),  # type: ignore[arg-type]
-        done=_weights(data["aspect"], "done"),
-        planned=_weights(data["aspect"], "planned"),
-        spans=_words(data["spans"], "words", "spans"),
-        flows=_words(data["spans"], "flows", "spans"),
-        transitions=Transitions(
-            **{k: _number(data["transitions"], k, "transitions") for k in data["transitions"]}
-        ),
-        override_actual=_words(data["override"], "actual", "override"),
-        override_target=_words(data["override"], "target", "override"),
-        region_head_chars=int(_number(region, "head_chars", "region")),
-        institutions=_words(region, "institutions", "region"),
-        region_suffixes=_words(region, "suffixes", "region"),
-        region_generic=frozenset(_words(region, "generic", "region")),
-        special_regions=_special(region["special"]),
-        bulletin_head_chars=int(_number(bulletin, "head_chars", "bulletin")),
-        bulletin_title_max_chars=int(_number(bulletin, "title_max_chars", "bulletin")),
-        bulletin_words=_words(bulletin, "title_words", "bulletin"),
+        genre_threshold=_weights({"threshold": genre["threshold"]}, "genre")["threshold"],
+        work_report_signals=_weights(genre["work_report"], "genre.work_report"),
+        modes=_modes(data["modes"]),
+        scoring=table(Scoring, _NAME, "scoring", data["scoring"]),
+        done=_weights(data["aspect"]["done"], "aspect.done"),
+        planned=_weights(data["aspect"]["planned"], "aspect.planned"),
+        spans=spans.words,
+        flows=spans.flows,
+        transitions=table(Transitions, _NAME, "transitions", data["transitions"]),
+        override_actual=override.actual,
+        override_target=override.target,
+        region_head_chars=places.head_chars,
+        institutions=places.institutions,
+        region_suffixes=places.suffixes,
+        region_generic=frozenset(places.generic),
+        special_regions=tuple(_special(name, spec) for name, spec in special.items()),
+        bulletin_head_chars=bulletin.head_chars,
+        bulletin_title_max_chars=bulletin.title_max_chars,
+        bulletin_words=bulletin.title_words,
     )
 
 
