@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from kpi.extractor import reach
 from kpi.vocabulary import Vocabulary, alternation, load
 
 # Linear time by construction (issue 11: a run of 2,000 digits took a minute, cubic in the run). Every
@@ -134,15 +135,12 @@ def find_quantities(text: str) -> list[re.Match[str]]:
     return list(patterns().quantity.finditer(text))
 
 
-_RANK_REACH = 12  # the longest verb + scope before an anchor
-
-
 def find_ranks(text: str) -> list[re.Match[str]]:
     """Ranks, searched only near the characters every rank contains (a full scan is slow)."""
     rank, out, last_end = patterns().rank, [], 0
     for anchor in patterns().rank_anchor.finditer(text):
-        start = max(last_end, anchor.start() - _RANK_REACH)
-        for m in rank.finditer(text, start, min(len(text), anchor.end() + 6)):
+        start = max(last_end, anchor.start() - reach.RANK_BEFORE)
+        for m in rank.finditer(text, start, min(len(text), anchor.end() + reach.RANK_AFTER)):
             if m.start() <= anchor.start() < m.end() or m.start() <= anchor.end() - 1 < m.end():
                 out.append(m)
                 last_end = m.end()

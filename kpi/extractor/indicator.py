@@ -478,11 +478,11 @@ def _share_head(w: Words, st: _Sentence, k: int, thing: str, follows: bool, cut:
 
 def _fallback(text: str, start: int, at: int, post: str) -> str:
     """The nearest words before the number in its sentence, else after it: never nothing."""
-    words = re.findall(r"[\u4e00-\u9fffA-Za-z]+", text[max(start, at - 20) : at])
+    words = re.findall(r"[\u4e00-\u9fffA-Za-z]+", text[max(start, at - reach.FALLBACK_BEFORE) : at])
     if words:
         return words[-1]
     after = re.findall(r"[\u4e00-\u9fffA-Za-z]+", post)
-    return after[0] if after else text[at : at + 8]
+    return after[0] if after else text[at : at + reach.FALLBACK_AFTER]
 
 
 def indicator_at(sentence: str, offset: int, dimension: str) -> str:

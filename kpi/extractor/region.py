@@ -8,13 +8,12 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from kpi.extractor import reach
 from kpi.extractor.structure_vocab import structure
 from kpi.taxonomy import gazetteer, normalise_region
 from kpi.vocabulary import alternation
 
 _SESSION = re.compile(r"第[一二三四五六七八九十\d]{1,4}届$")  # 河南省第十四届人民代表大会
-_REACH = 16  # the longest name (with its session number) before an institution word
-_SPECIAL_HEAD = 20000
 
 
 @cache
@@ -63,14 +62,14 @@ def _name_before(window: str) -> str | None:
 def _named_body(text: str) -> str | None:
     head = text[: structure().region_head_chars]
     for m in _institutions().finditer(head):
-        name = _name_before(head[max(0, m.start() - _REACH) : m.start()])
+        name = _name_before(head[max(0, m.start() - reach.REGION_NAME_BEFORE) : m.start()])
         if name:
             return normalise_region(name)
     return None
 
 
 def _special_region(raw: str) -> str | None:
-    head = raw[:_SPECIAL_HEAD].lower()
+    head = raw[: reach.SPECIAL_REGION_HEAD].lower()
     best, best_score = None, 0
     for special in structure().special_regions:
         strong = sum(head.count(w.lower()) for w in special.strong)

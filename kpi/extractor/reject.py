@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 from functools import cache
 
+from kpi.extractor import reach
 from kpi.extractor.resolve import Quantity
 from kpi.extractor.segment import Layout
 from kpi.vocabulary import alternation, load
@@ -38,16 +39,12 @@ def _qualifier_breakers() -> tuple[str, ...]:
     return load().qualifier.breakers
 
 
-_BLOCK_REACH = 24  # a blocked name starts at most this far before its number …
-_TITLE_REACH = 64  # … except a 《title》, which is looked for further back
-
-
 def blocked_spans(text: str, positions: list[int]) -> list[tuple[int, int]]:
     """Spans of blocked names near the given number positions (scanning the whole text is slower)."""
     windows: list[tuple[int, int]] = []
     for pos in sorted(positions):
-        s, e = max(0, pos - _BLOCK_REACH), min(len(text), pos + 16)
-        opening = text.rfind("《", max(0, pos - _TITLE_REACH), pos)
+        s, e = max(0, pos - reach.BLOCK_BEFORE), min(len(text), pos + reach.BLOCK_AFTER)
+        opening = text.rfind("《", max(0, pos - reach.TITLE_BEFORE), pos)
         if opening != -1 and opening < s and text.rfind("》", opening, pos) == -1:
             s = opening
         if windows and s <= windows[-1][1]:
@@ -64,7 +61,7 @@ def _in_blocked(spans: list[tuple[int, int]], pos: int) -> bool:
         s, e = spans[k]
         if s <= pos < e:
             return True
-        if e <= pos and s < pos - 200:
+        if e <= pos and s < pos - reach.BLOCKED_LOOKBACK:
             return False
         k -= 1
     return False
@@ -73,7 +70,7 @@ def _in_blocked(spans: list[tuple[int, int]], pos: int) -> bool:
 def _is_time_indicator(q: Quantity, text: str) -> bool:
     if q.surface_unit in ("岁", "周岁") or q.value != q.value.to_integral_value():
         return True
-    before = text[max(0, q.start - 12) : q.start]
+    before = text[max(0, q.start - reach.CUE_BEFORE) : q.start]
     return any(w in before for w in _time_kpi_words())
 
 
@@ -87,8 +84,10 @@ def is_qualifier(q: Quantity, text: str) -> bool:
     """A size class (26兆瓦级), a bracket (100万元至300万元部分), an example (比如30%), or a bounded
     threshold written before its noun (500万元以上固定资产)."""
     followers, threshold_dims, preceders = _qualifier_vocab()
-    after = text[q.end : q.end + 4]
-    if after.startswith(followers) or text[max(0, q.start - 6) : q.start].rstrip(" (（").endswith(preceders):
+    after = text[q.end : q.end + reach.QUALIFIER_AFTER]
+    if after.startswith(followers) or text[max(0, q.start - reach.QUALIFIER_BEFORE) : q.start].rstrip(
+        " (（"
+    ).endswith(preceders):
         return True
     bounded = q.comparator not in ("=", "~", "between")
     if bounded and after[:1] == "的" and _CJK.match(after[1:2]):  # 城区人口超过50万的城市

@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import cache
 
 from kpi.adapters.numerals import NumberError, magnitude, parse_arabic, parse_number
+from kpi.extractor import reach
 from kpi.vocabulary import Vocabulary, load
 
 _TEN = Decimal(10)
@@ -161,7 +162,7 @@ def resolve_fixed(m: re.Match[str]) -> Quantity:
     return _whole(m.start(), m.end(), m.start(), spec.value, spec.code, dim, "=", chinese=True)
 
 
-# Searched in the 24 characters before a quantity only, and bounded as the numbers of `find` are.
+# Searched in the reach.SHARED_BEFORE characters before a quantity only, and bounded as the numbers of `find` are.
 _SHARED = re.compile(
     r"(?<![\d.,])(?P<num>\d{1,20}(?:\.\d{1,12})?)(?P<mag>[十百千万亿]{0,4})[ \t]*(?:、|和|及|与|,|，)[ \t]*$"
 )
@@ -174,7 +175,7 @@ def share_unit(q: Quantity, text: str) -> list[Quantity]:
         return []
     scale = load().units[q.surface_unit].scale if q.surface_unit in load().units else Decimal(1)
     shared, start = [], q.start
-    while (m := _SHARED.search(text, max(0, start - 24), start)) is not None:
+    while (m := _SHARED.search(text, max(0, start - reach.SHARED_BEFORE), start)) is not None:
         value = parse_arabic(m.group("num")) * magnitude(m.group("mag")) * scale
         end = m.start() + len(m.group("num")) + len(m.group("mag"))
         shared.append(
@@ -194,7 +195,8 @@ def _person_nouns() -> tuple[str, ...]:
 def resolve_implicit(m: re.Match[str], text: str) -> Quantity | None:
     """A unitless 万/亿 number next to a noun for people is a count of people."""
     nouns = _person_nouns()
-    before, after = text[max(0, m.start() - 10) : m.start()], text[m.end() : m.end() + 6]
+    before = text[max(0, m.start() - reach.PERSON_BEFORE) : m.start()]
+    after = text[m.end() : m.end() + reach.PERSON_AFTER]
     if not (any(n in before for n in nouns) or after.startswith(nouns) or after[2:].startswith(nouns)):
         return None
     v, g = load(), m.groupdict()

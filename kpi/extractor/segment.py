@@ -11,6 +11,7 @@ from datetime import date
 from functools import cache
 
 from kpi.adapters.dates import parse_date
+from kpi.extractor import reach
 from kpi.vocabulary import Vocabulary, load
 
 _BOUNDARY = re.compile(r"[。!?！？]+|\n")
@@ -116,7 +117,7 @@ def _line_furniture(text: str, v: Vocabulary) -> list[tuple[int, int]]:
             continue
         if in_list and len(stripped) > v.list_max_item_chars:
             in_list = False
-        if len(stripped) <= 20 and any(h in stripped for h in v.list_headings):
+        if len(stripped) <= reach.LIST_HEADING_MAX and any(h in stripped for h in v.list_headings):
             in_list = True
         short = len(stripped) <= v.furniture_max_line_chars
         if in_list or (short and any(p.search(line) for p in v.furniture_lines)):
@@ -135,7 +136,6 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 # Every dateline holds a year in digits or an RFC 822 date; only lines with one are searched.
-_DATELINE_MAX = 200
 _DATE_HINT = re.compile(r"(?=[\dd])(?:(?:19|20)\d\d[-/.年]|\d{4} \d\d:\d\d|date:)")
 
 
@@ -148,7 +148,7 @@ def _datelines(text: str, v: Vocabulary) -> list[tuple[int, date]]:
         line_start = text.rfind("\n", 0, hint.start()) + 1
         line_end = text.find("\n", hint.start())
         line_end = len(text) if line_end == -1 else line_end
-        if line_end - line_start > _DATELINE_MAX:  # a paragraph of the article, not a dateline
+        if line_end - line_start > reach.DATELINE_LINE_MAX:  # a paragraph of the article, not a dateline
             continue
         for pattern in v.datelines:
             for m in pattern.finditer(text, line_start, line_end):
