@@ -86,7 +86,7 @@ def real_corpus(tmp_path_factory) -> Path:
 def test_two_workers_give_the_records_of_one(real_corpus, tmp_path, monkeypatch):
     """All columns, same order (record ids included), same quarantine, dead letters and counts, with
     tasks small enough (3 documents) that they finish out of order."""
-    monkeypatch.setattr(parallel, "TASK_DOCS", 3)
+    monkeypatch.setattr(parallel.pool, "TASK_DOCS", 3)
     one, two = tmp_path / "one", tmp_path / "two"
     run_extract([real_corpus], one, workers=1)
     run_extract([real_corpus], two, workers=2)
