@@ -109,76 +109,125 @@ def words() -> Words:
 
 
 def _compile(v: dict[str, Any]) -> Words:
-    clause, noise, change, rank, act, lst = (
-        v[k] for k in ("clause", "noise", "change", "rank", "act", "list")
+    """The compiled words, built table by table."""
+    return Words(
+        **_clause_words(v),
+        **_noise_words(v),
+        **_change_words(v),
+        **_rank_words(v),
+        **_act_words(v),
+        **_list_words(v),
     )
+
+
+def _clause_words(v: dict[str, Any]) -> dict[str, Any]:
+    """[clause]: quotes, brackets, the joiners and marks of lists."""
+    clause, change = v["clause"], v["change"]
     joiners = alternation(clause["joiners"])
     changes = alternation(change["words"])
     baselines = alternation(change["baselines"])
+    return {
+        "quotes": dict.fromkeys(map(ord, clause["quotes"])),
+        "blank": dict.fromkeys(map(ord, clause["quotes"] + BLANKS)),
+        "blank_only": dict.fromkeys(map(ord, BLANKS)),
+        "space": re.compile(r"\s+"),
+        "bracket_chars": clause["brackets"],
+        "respectively": tuple(clause["respectively"]),
+        "item_mark": clause["item_mark"],
+        "quote_open": "".join(p[0] for p in clause["quote_pairs"]),
+        "quote_close": {p[0]: p[1] for p in clause["quote_pairs"]},
+        "joiner_end": End.of(
+            clause["item_joiners"], rf"(?:{alternation(clause['item_joiners'])})\s*$", BLANKS
+        ),
+        "joined": re.compile(rf"^\s*(?:{joiners})\s*((?:{baselines})*(?:{changes}))?\s*$"),
+        "joiner": re.compile(rf"^\s*(?:{joiners})\s*"),
+        "joiner_firsts": " \t\u3000" + "".join({j[0] for j in clause["joiners"]}),
+        "list_split": re.compile(joiners),
+    }
+
+
+def _noise_words(v: dict[str, Any]) -> dict[str, Any]:
+    """[noise]: the words cleaned off a phrase."""
+    noise = v["noise"]
     lead = "|".join([alternation(noise["lead"]), *noise["lead_patterns"], r"\s+"])
-    pred = v["predicate"]
+    return {
+        "lead": re.compile(f"^(?:{lead})+"),
+        "anywhere": re.compile("|".join([alternation(noise["anywhere"]), *noise["anywhere_patterns"]])),
+        "tail_rev": re.compile(f"^(?:{_rev(noise['tail'])})+"),
+        "tail_pattern": re.compile(f"(?:{'|'.join(noise['tail_patterns'])})+$"),
+        "tail_keep": tuple(noise["tail_keep"]),
+        "tail_keep_chars": "".join({c for word in noise["tail_keep"] for c in word[1:]}),
+        "enum_end": noise["enumeration_end"],
+        "enum_gap": int(noise["enumeration_max_gap"]),
+        "enum_words": frozenset(noise["enumeration_words"]),
+        "enum_count": re.compile("|".join(noise["enumeration_count_patterns"])),
+    }
+
+
+def _change_words(v: dict[str, Any]) -> dict[str, Any]:
+    """[change] and [predicate]: change words, their baselines, leads without a subject."""
+    change, pred = v["change"], v["predicate"]
+    changes = alternation(change["words"])
+    baselines = alternation(change["baselines"])
     not_pred = alternation(change["not_predicates"])
     preds = alternation(pred["words"] + change["words"])
     durations = "|".join(pred["lead_patterns"])
-    attributes = alternation(pred["attributes"])
-    adverbs = alternation(act["adverbs"])
-    return Words(
-        quotes=dict.fromkeys(map(ord, clause["quotes"])),
-        blank=dict.fromkeys(map(ord, clause["quotes"] + BLANKS)),
-        blank_only=dict.fromkeys(map(ord, BLANKS)),
-        space=re.compile(r"\s+"),
-        bracket_chars=clause["brackets"],
-        lead=re.compile(f"^(?:{lead})+"),
-        anywhere=re.compile("|".join([alternation(noise["anywhere"]), *noise["anywhere_patterns"]])),
-        tail_rev=re.compile(f"^(?:{_rev(noise['tail'])})+"),
-        tail_pattern=re.compile(f"(?:{'|'.join(noise['tail_patterns'])})+$"),
-        tail_keep=tuple(noise["tail_keep"]),
-        tail_keep_chars="".join({c for word in noise["tail_keep"] for c in word[1:]}),
-        enum_end=noise["enumeration_end"],
-        enum_gap=int(noise["enumeration_max_gap"]),
-        enum_words=frozenset(noise["enumeration_words"]),
-        enum_count=re.compile("|".join(noise["enumeration_count_patterns"])),
-        completions=tuple(v["predicate"]["completions"].items()),
-        respectively=tuple(clause["respectively"]),
-        item_mark=clause["item_mark"],
-        quote_open="".join(p[0] for p in clause["quote_pairs"]),
-        quote_close={p[0]: p[1] for p in clause["quote_pairs"]},
-        joiner_end=End.of(clause["item_joiners"], rf"(?:{alternation(clause['item_joiners'])})\s*$", BLANKS),
-        joined=re.compile(rf"^\s*(?:{joiners})\s*((?:{baselines})*(?:{changes}))?\s*$"),
-        joiner=re.compile(rf"^\s*(?:{joiners})\s*"),
-        joiner_firsts=" \t\u3000" + "".join({j[0] for j in clause["joiners"]}),
-        list_split=re.compile(joiners),
-        change_end=End.of(change["words"], f"((?:{baselines})*)({changes})$"),
-        subject_end=End.of(
+    return {
+        "completions": tuple(v["predicate"]["completions"].items()),
+        "change_end": End.of(change["words"], f"((?:{baselines})*)({changes})$"),
+        "subject_end": End.of(
             change["words"], f"(?:{'|'.join([baselines, *change['baseline_patterns']])})*(?:{changes})$"
         ),
-        change_word=re.compile(f"(?:{baselines})*(?:{changes})"),
-        decrease=frozenset(change["decrease"]),
-        changed=change["changed"],
-        predicate=re.compile(f"^(?!{not_pred})(?:{durations})?(?:{baselines})*(?:{preds})"),
-        rank_verbs_rev=re.compile(f"^(?:{_rev(rank['verbs'] + [rank['word']])})+"),
-        rank_verb=re.compile(alternation(rank["verbs"])),
-        rank_scope=re.compile(alternation(rank["scopes"])),
-        rank_word=rank["word"],
-        act=re.compile(f"^(?:(?:{adverbs})*(?:{alternation(act['verbs'])}))+"),
-        act_any=re.compile(alternation(act["verbs"])),
-        enum_opener=re.compile(alternation(act["verbs"] + change["words"])),
-        act_end=End.of(act["verbs"], f"(?:{alternation(act['verbs'])})$"),
-        attributes=re.compile(f"(?:{attributes})+"),
-        attribute_end=End.of(pred["attributes"], f"(?:{attributes})$"),
-        rank_number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
-        thing_stop=re.compile(alternation(act["thing_stops"])),
-        thing_lead=re.compile(f"^(?:{alternation(act['thing_lead'])})+"),
-        not_thing=re.compile(alternation(act["not_things"])),
-        owner_mark=act["owner_mark"],
-        thing_dimensions=frozenset(act["thing_dimensions"]),
-        doer_dimension=act["doer_dimension"],
-        heads=re.compile(alternation(lst["heads"])),
-        qualifier_end=re.compile(alternation(lst["qualifier_ends"])),
-        collective=re.compile("|".join(lst["collective_patterns"])),
-        ordinal=lst["ordinal"],
-        numerals=lst["numerals"],
-        suffix_end=End.of(lst["suffixes"], f"(?:{alternation(lst['suffixes'])})$"),
-        complete_end=End.of(lst["complete_endings"], f"(?:{alternation(lst['complete_endings'])})$"),
-        expand={k: tuple(x) for k, x in lst.get("expand", {}).items()},
-    )
+        "change_word": re.compile(f"(?:{baselines})*(?:{changes})"),
+        "decrease": frozenset(change["decrease"]),
+        "changed": change["changed"],
+        "predicate": re.compile(f"^(?!{not_pred})(?:{durations})?(?:{baselines})*(?:{preds})"),
+    }
+
+
+def _rank_words(v: dict[str, Any]) -> dict[str, Any]:
+    """[rank]: the words of a rank's indicator."""
+    rank = v["rank"]
+    return {
+        "rank_verbs_rev": re.compile(f"^(?:{_rev(rank['verbs'] + [rank['word']])})+"),
+        "rank_verb": re.compile(alternation(rank["verbs"])),
+        "rank_scope": re.compile(alternation(rank["scopes"])),
+        "rank_word": rank["word"],
+        "rank_number": re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
+    }
+
+
+def _act_words(v: dict[str, Any]) -> dict[str, Any]:
+    """[act]: acts, the things they count, attribute nouns."""
+    act, change, pred = v["act"], v["change"], v["predicate"]
+    attributes = alternation(pred["attributes"])
+    adverbs = alternation(act["adverbs"])
+    return {
+        "act": re.compile(f"^(?:(?:{adverbs})*(?:{alternation(act['verbs'])}))+"),
+        "act_any": re.compile(alternation(act["verbs"])),
+        "enum_opener": re.compile(alternation(act["verbs"] + change["words"])),
+        "act_end": End.of(act["verbs"], f"(?:{alternation(act['verbs'])})$"),
+        "attributes": re.compile(f"(?:{attributes})+"),
+        "attribute_end": End.of(pred["attributes"], f"(?:{attributes})$"),
+        "thing_stop": re.compile(alternation(act["thing_stops"])),
+        "thing_lead": re.compile(f"^(?:{alternation(act['thing_lead'])})+"),
+        "not_thing": re.compile(alternation(act["not_things"])),
+        "owner_mark": act["owner_mark"],
+        "thing_dimensions": frozenset(act["thing_dimensions"]),
+        "doer_dimension": act["doer_dimension"],
+    }
+
+
+def _list_words(v: dict[str, Any]) -> dict[str, Any]:
+    """[list]: heads and items of lists."""
+    lst = v["list"]
+    return {
+        "heads": re.compile(alternation(lst["heads"])),
+        "qualifier_end": re.compile(alternation(lst["qualifier_ends"])),
+        "collective": re.compile("|".join(lst["collective_patterns"])),
+        "ordinal": lst["ordinal"],
+        "numerals": lst["numerals"],
+        "suffix_end": End.of(lst["suffixes"], f"(?:{alternation(lst['suffixes'])})$"),
+        "complete_end": End.of(lst["complete_endings"], f"(?:{alternation(lst['complete_endings'])})$"),
+        "expand": {k: tuple(x) for k, x in lst.get("expand", {}).items()},
+    }
