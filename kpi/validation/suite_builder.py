@@ -66,77 +66,83 @@ def load_vocabulary() -> Vocabulary:
     return Vocabulary(dims)
 
 
+def _doc(name: str, why: str) -> dict[str, Any]:
+    """meta.name / meta.why, and a description for the Data Docs pages (GX renders it verbatim)."""
+    return {"meta": {"name": name, "why": why}, "description": f"{name}: {why}"}
+
+
 def _expectations(vocab: Vocabulary) -> list[Any]:
     """The suite's expectations, in report order: table, presence, sets, numbers, years."""
     from kpi.validation import custom
     from kpi.validation.gx import gxe
 
-    def doc(name: str, why: str) -> dict[str, Any]:
-        """meta.name / meta.why, and a description for the Data Docs pages (GX renders it verbatim)."""
-        return {"meta": {"name": name, "why": why}, "description": f"{name}: {why}"}
+    return [
+        *_table_expectations(gxe),
+        *_set_expectations(gxe, custom, vocab),
+        *_number_expectations(gxe, custom, _doc),
+        *_span_and_year_expectations(gxe, custom, _doc),
+    ]
 
-    out: list[Any] = [
+
+def _table_expectations(gxe: Any) -> list[Any]:
+    """The columns, the required ones, and the record id."""
+    return [
         gxe.ExpectTableColumnsToMatchOrderedList(
             column_list=list(COLUMNS),
-            **doc("columns_match_schema", "SCHEMA.md §1: the record columns, in this order"),
+            **_doc("columns_match_schema", "SCHEMA.md §1: the record columns, in this order"),
         ),
-    ]
-    out += [
-        gxe.ExpectColumnValuesToNotBeNull(
-            column=col, **doc(f"{col}_not_null", f"SCHEMA.md §1: `{col}` is required (null: no)")
-        )
-        for col in COLUMNS
-        if col in REQUIRED
-    ]
-    out += [
+        *(
+            gxe.ExpectColumnValuesToNotBeNull(
+                column=col, **_doc(f"{col}_not_null", f"SCHEMA.md §1: `{col}` is required (null: no)")
+            )
+            for col in COLUMNS
+            if col in REQUIRED
+        ),
         gxe.ExpectColumnValuesToBeUnique(
             column="record_id",
-            **doc("record_id_unique", "a record_id names one record; duplicates make joins ambiguous"),
+            **_doc("record_id_unique", "a record_id names one record; duplicates make joins ambiguous"),
         ),
         gxe.ExpectColumnValuesToMatchRegex(
             column="record_id",
             regex=r"^[0-9a-f]{16}$",
-            **doc("record_id_format", "record_id is the first 16 hex digits of a sha256"),
+            **_doc("record_id_format", "record_id is the first 16 hex digits of a sha256"),
         ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="unit",
-            value_set=list(vocab.units),
-            **doc("unit_in_set", "unit is one of the closed set of units.toml [dimensions]"),
+    ]
+
+
+def _set_expectations(gxe: Any, custom: Any, vocab: Vocabulary) -> list[Any]:
+    """The closed sets: unit, dimension (and the one a unit fixes), comparator, kind, counter."""
+
+    def in_set(column: str, values: Any, name: str, why: str) -> Any:
+        return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values), **_doc(name, why))
+
+    return [
+        in_set(
+            "unit", vocab.units, "unit_in_set", "unit is one of the closed set of units.toml [dimensions]"
         ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="dimension",
-            value_set=list(DIMENSIONS),
-            **doc("dimension_in_set", "dimension is one of the closed set of SCHEMA.md"),
+        in_set(
+            "dimension", DIMENSIONS, "dimension_in_set", "dimension is one of the closed set of SCHEMA.md"
         ),
         custom.ExpectColumnPairValuesToFollowMapping(
             column_A="unit",
             column_B="dimension",
             mapping=vocab.dimension_of,
-            **doc("unit_matches_dimension", "the dimension is fixed by the unit (units.toml [dimensions])"),
+            **_doc("unit_matches_dimension", "the dimension is fixed by the unit (units.toml [dimensions])"),
         ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="comparator",
-            value_set=list(COMPARATORS),
-            **doc(
-                "comparator_in_set",
-                "comparator is one of the closed set of SCHEMA.md §1 (kpi.record.COMPARATORS)",
-            ),
+        in_set(
+            "comparator",
+            COMPARATORS,
+            "comparator_in_set",
+            "comparator is one of the closed set of SCHEMA.md §1 (kpi.record.COMPARATORS)",
         ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="kind",
-            value_set=list(KINDS),
-            **doc("kind_in_set", "kind is target or actual"),
-        ),
+        in_set("kind", KINDS, "kind_in_set", "kind is target or actual"),
         custom.ExpectColumnPairValuesAToBeNullWhereBInSet(
             column_A="counter",
             column_B="dimension",
             value_set=list(UNCOUNTED_DIMENSIONS),
-            **doc("counter_null_for_money_and_rates", "rule book §2: counter is null for money and rates"),
+            **_doc("counter_null_for_money_and_rates", "rule book §2: counter is null for money and rates"),
         ),
     ]
-    out += _number_expectations(gxe, custom, doc)
-    out += _span_and_year_expectations(gxe, custom, doc)
-    return out
 
 
 def _number_expectations(gxe: Any, custom: Any, doc: Any) -> list[Any]:
