@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -116,7 +117,7 @@ def stream_cmd(
     if workers > 1:
         prestart()  # the workers' server warms up while the rest of kpi loads
     from kpi.stream.hook import default_hook
-    from kpi.stream.runner import BatchAbandoned, StreamOptions, run_stream
+    from kpi.stream.runner import StreamOptions
 
     options = StreamOptions(
         follow=follow,
@@ -132,39 +133,9 @@ def stream_cmd(
         workers=workers,
         doc_timeout=doc_timeout or None,
     )
-    console = _terminal_console() if not quiet else None
     hook = None if no_tracking else default_hook()
-    with _stderr_logging(quiet, console):
-        try:
-            result = run_stream(sources, out_dir, options, hook=hook)
-        except InputError as exc:
-            click.echo(f"kpi stream: error: {exc}", err=True)
-            sys.exit(2)
-        except BatchAbandoned as exc:
-            click.echo(
-                f"kpi stream: {exc}: the current batch was abandoned; it is replayed on restart", err=True
-            )
-            sys.exit(EXIT_ABANDONED)
-        if hook is not None:
-            hook.finish(out_dir)
-    lines = [format_summary(result.run, out_dir)]
-    batches = f"{result.batches:,}"
-    if result.last_batch is not None:
-        batches += f" (last {result.last_batch})"
-    if result.replayed is not None:
-        batches += f", replayed {result.replayed}"
-    lines.append(f"{'batches':<18}{batches}")
-    total = result.totals
-    lines.append(f"{'all runs':<18}{total.documents_in:,} documents in, {total.records:,} records")
-    if hook is not None:
-        from kpi.stream.tracking_hook import format_tracking, tracking_status
-
-        tracking = tracking_status(out_dir, result.last_batch)
-        if tracking is not None:
-            lines.append(f"{'tracking':<18}{format_tracking(tracking)}")
-    if result.stopped_by:
-        lines.append(f"{'stopped by':<18}{result.stopped_by}")
-    click.echo("\n".join(lines))
+    result = _run(sources, out_dir, options, hook, quiet)
+    click.echo(_summary(result, out_dir, tracked=hook is not None))
     sys.exit(result.exit_code)
 
 
@@ -181,3 +152,46 @@ def status_cmd(out_dir: Path, as_json: bool) -> None:
         click.echo(f"kpi status: error: {exc}", err=True)
         sys.exit(2)
     click.echo(json.dumps(status, ensure_ascii=False, indent=2) if as_json else format_status(status))
+
+
+def _run(sources: tuple[str, ...], out_dir: Path, options: Any, hook: Any, quiet: bool) -> Any:
+    """The stream run, logging to stderr; exit 2 on unusable input, 130 when a batch was abandoned."""
+    from kpi.stream.runner import BatchAbandoned, run_stream
+
+    console = _terminal_console() if not quiet else None
+    with _stderr_logging(quiet, console):
+        try:
+            result = run_stream(sources, out_dir, options, hook=hook)
+        except InputError as exc:
+            click.echo(f"kpi stream: error: {exc}", err=True)
+            sys.exit(2)
+        except BatchAbandoned as exc:
+            click.echo(
+                f"kpi stream: {exc}: the current batch was abandoned; it is replayed on restart", err=True
+            )
+            sys.exit(EXIT_ABANDONED)
+        if hook is not None:
+            hook.finish(out_dir)
+    return result
+
+
+def _summary(result: Any, out_dir: Path, *, tracked: bool) -> str:
+    """The closing summary: the run's counts, its batches, all runs' totals, tracking, the stop."""
+    lines = [format_summary(result.run, out_dir)]
+    batches = f"{result.batches:,}"
+    if result.last_batch is not None:
+        batches += f" (last {result.last_batch})"
+    if result.replayed is not None:
+        batches += f", replayed {result.replayed}"
+    lines.append(f"{'batches':<18}{batches}")
+    total = result.totals
+    lines.append(f"{'all runs':<18}{total.documents_in:,} documents in, {total.records:,} records")
+    if tracked:
+        from kpi.stream.tracking_hook import format_tracking, tracking_status
+
+        tracking = tracking_status(out_dir, result.last_batch)
+        if tracking is not None:
+            lines.append(f"{'tracking':<18}{format_tracking(tracking)}")
+    if result.stopped_by:
+        lines.append(f"{'stopped by':<18}{result.stopped_by}")
+    return "\n".join(lines)
