@@ -308,11 +308,14 @@ def load() -> Vocabulary:
     )
 
 
-def vocabulary_digests() -> dict[str, str]:
-    """sha256 of each vocabulary file (lineage for Parquet metadata)."""
-    files = resources.files("kpi.vocab")
-    return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(files.iterdir(), key=lambda p: p.name)
-        if p.name.endswith(".toml")
-    }
+def vocabulary_digests() -> tuple[str, dict[str, str]]:
+    """(combined sha256, {file name: sha256}) of `kpi/vocab/*.toml`, sorted by name: the lineage of every
+    output (Parquet metadata, datapackage.json, tracking.parquet).
+
+    The combined digest is the sha256 of the lines `SHA256  NAME\\n` in name order, as `sha256sum` prints.
+    """
+    toml = (p for p in resources.files("kpi.vocab").iterdir() if p.name.endswith(".toml"))
+    files = sorted(toml, key=lambda p: p.name)
+    per_file = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    listing = "".join(f"{digest}  {name}\n" for name, digest in per_file.items())
+    return hashlib.sha256(listing.encode()).hexdigest(), per_file

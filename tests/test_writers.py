@@ -15,7 +15,7 @@ import pytest
 
 from kpi import __version__
 from kpi.io.datapackage import datapackage_descriptor, write_datapackage
-from kpi.io.writers import ParquetSink, lineage_metadata, vocab_digests, write_json_atomic
+from kpi.io.writers import ParquetSink, lineage_metadata, write_json_atomic
 from kpi.record import (
     COMPARATORS,
     DEAD_LETTER_REASONS,
@@ -28,6 +28,7 @@ from kpi.record import (
     make_record_id,
     records_to_arrow,
 )
+from kpi.vocabulary import vocabulary_digests
 
 
 def a_record(doc_id: str = "d1", start: int = 0) -> Record:
@@ -113,7 +114,7 @@ def test_null_in_a_required_column_is_refused(tmp_path):
 
 
 def test_vocab_digests_are_sha256_of_the_files():
-    combined, per_file = vocab_digests()
+    combined, per_file = vocabulary_digests()
     folder = resources.files("kpi").joinpath("vocab")
     names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".toml"))
     assert list(per_file) == names and "units.toml" in names
@@ -187,7 +188,7 @@ def test_write_datapackage_is_valid_json_with_lineage(tmp_path):
     package = json.loads(path.read_text(encoding="utf-8"))
     assert package["profile"] == "tabular-data-package"
     assert package["kpi"]["version"] == __version__
-    assert package["kpi"]["vocab_sha256"] == vocab_digests()[0]
+    assert package["kpi"]["vocab_sha256"] == vocabulary_digests()[0]
     assert {r["profile"] for r in package["resources"]} == {"tabular-data-resource"}
     assert resources_by_name()["records"]["schema"]["primaryKey"] == ["record_id"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from kpi.io.writers import vocab_digests, write_json_atomic
+from kpi.io.writers import write_json_atomic
 from kpi.record import (
     COMPARATORS,
     DEAD_LETTER_REASONS,
@@ -22,7 +22,7 @@ from kpi.record import (
     QUARANTINE_SCHEMA,
     RECORD_SCHEMA,
 )
-from kpi.vocabulary import read_toml
+from kpi.vocabulary import read_toml, vocabulary_digests
 
 __all__ = ["BATCH_PATHS", "datapackage_descriptor", "table_schema", "write_datapackage"]
 
@@ -121,7 +121,7 @@ def datapackage_descriptor(paths: Mapping[str, str | list[str]] = BATCH_PATHS) -
     """The descriptor; `paths` maps records / quarantine / dead_letter to their file path(s)."""
     from kpi import __version__
 
-    combined, per_file = vocab_digests()
+    combined, per_file = vocabulary_digests()
     return {
         "profile": "tabular-data-package",
         "name": "kpi-records",

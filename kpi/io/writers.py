@@ -9,10 +9,8 @@ vocabulary files and each field's description — never as columns.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -21,27 +19,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kpi.io.atomic import atomic_path, publish, temp_beside
+from kpi.vocabulary import vocabulary_digests
 
-__all__ = ["ParquetSink", "lineage_metadata", "vocab_digests", "write_json_atomic"]
-
-
-def vocab_digests() -> tuple[str, dict[str, str]]:
-    """(combined sha256, {file name: sha256}) of `kpi/vocab/*.toml`, sorted by name.
-
-    The combined digest is the sha256 of the lines `NAME  SHA256\\n` in name order, as `sha256sum` prints.
-    """
-    folder = resources.files("kpi").joinpath("vocab")
-    files = sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
-    per_file = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-    listing = "".join(f"{digest}  {name}\n" for name, digest in per_file.items())
-    return hashlib.sha256(listing.encode()).hexdigest(), per_file
+__all__ = ["ParquetSink", "lineage_metadata", "write_json_atomic"]
 
 
 def lineage_metadata(schema: pa.Schema) -> dict[str, str]:
     """File-level key-value metadata: kpi version, vocabulary digests, field descriptions (JSON)."""
     from kpi import __version__
 
-    combined, per_file = vocab_digests()
+    combined, per_file = vocabulary_digests()
     descriptions = {
         f.name: (f.metadata or {}).get(b"description", b"").decode() for f in schema if f.metadata
     }

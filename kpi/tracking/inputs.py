@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
-from importlib import resources
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +16,7 @@ from kpi.io.atomic import atomic_path
 from kpi.record import polars_schema
 from kpi.tracking.prepare import NEEDED, OPTIONAL, prepare
 from kpi.tracking.schema import TRACKING_SCHEMA
+from kpi.vocabulary import vocabulary_digests
 
 _NOT_RECORDS = ("dead_letter", "_checkpoint", "tracking")  # names of files and folders a folder scan skips
 VOCABULARY = ("indicators.toml", "regions.toml", "tracking.toml", "units.toml")
@@ -168,10 +167,10 @@ def keying_gaps(records: pl.DataFrame) -> Counter[str]:
 def _lineage() -> dict[bytes, bytes]:
     from kpi import __version__
 
-    vocab = resources.files("kpi").joinpath("vocab")
+    per_file = vocabulary_digests()[1]
     meta = {"kpi_version": __version__}
     for name in VOCABULARY:
-        meta[f"sha256:{name}"] = hashlib.sha256(vocab.joinpath(name).read_bytes()).hexdigest()
+        meta[f"sha256:{name}"] = per_file[name]
     return {k.encode(): v.encode() for k, v in meta.items()}
 
 
