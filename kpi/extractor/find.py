@@ -1,4 +1,4 @@
-"""Stage 2 — find candidate quantities: a number (Arabic, Chinese or mixed, 百分之…, ranges) with its
+"""Stage 4 — find candidate quantities: a number (Arabic, Chinese or mixed, 百分之…, ranges) with its
 magnitude, unit and the comparator words touching it. The regex is built from the vocabulary once;
 resolving what the match means is left to `resolve`."""
 

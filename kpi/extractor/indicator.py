@@ -1,4 +1,4 @@
-"""Stage 5 — the indicator: the words that name what each quantity of a sentence measures (rule book
+"""Stage 7 — the indicator: the words that name what each quantity of a sentence measures (rule book
 §2, "Indicator"), read from the clause structure of the sentence (`clause`).
 
 For every quantity of a sentence, in order:

@@ -1,4 +1,4 @@
-"""Stage 4 — reject what the rule book says is not a record: numbers in masked spans (furniture,
+"""Stage 6 — reject what the rule book says is not a record: numbers in masked spans (furniture,
 mojibake), inside names, slogans, ordinals and dates (the blocklist), years written as quantities,
 durations that are not indicators, small counts in Chinese numerals (enumerations: 四个方面), and
 amounts that qualify the noun of a later count (亿元以上企业12个, 20亿元项目1个)."""

@@ -1,4 +1,4 @@
-"""Stage 3 — resolve a found match into a quantity: exact value with magnitudes folded in, canonical
+"""Stage 5 — resolve a found match into a quantity: exact value with magnitudes folded in, canonical
 unit, counter and dimension, comparator, and the sign of a change rate."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Stage 1b — the layout of a normalised document: sentences (split at 。！？ and line breaks, never
-at commas or semicolons: gold contexts cross ；, and a list of targets after one cue is one sentence), spans that must not yield records (page furniture, navigation lists, contact numbers,
-mojibake runs) and datelines (a date inside the page applies to the text after it)."""
+"""Stage 2 — the layout of a normalised document: sentences (split at 。！？ and line breaks, never at
+commas or semicolons: gold contexts cross ；, and a list of targets after one cue is one sentence),
+spans that must not yield records (page furniture, navigation lists, contact numbers, mojibake runs)
+and datelines (a date inside the page applies to the text after it)."""
 
 from __future__ import annotations
 
