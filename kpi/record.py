@@ -64,8 +64,23 @@ def make_record_id(doc_id: str, span_start: int, span_end: int) -> str:
     return hashlib.sha256(key).hexdigest()[:16]
 
 
+Field = tuple[str, pa.DataType, bool, str]  # name, arrow type, nullable, description
+
+
+def table_contract(
+    table: tuple[Field, ...],
+) -> tuple[tuple[str, ...], dict[str, str], frozenset[str], pa.Schema]:
+    """The columns, their descriptions, the required ones and the Arrow schema of a field table (one
+    table per output: the records here, tracking in kpi.tracking.schema)."""
+    columns = tuple(f[0] for f in table)
+    descriptions = {f[0]: f[3] for f in table}
+    required = frozenset(f[0] for f in table if not f[2])
+    schema = pa.schema([pa.field(n, t, nullable=nb, metadata={"description": d}) for n, t, nb, d in table])
+    return columns, descriptions, required, schema
+
+
 # (name, arrow type, nullable, description) in SCHEMA.md order.
-_FIELDS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
+_FIELDS: tuple[Field, ...] = (
     ("record_id", pa.string(), False, "sha256(doc_id, span_start, span_end)[:16]; stable across runs"),
     ("doc_id", pa.string(), False, "the input's id"),
     ("published", pa.date32(), True, "publication date: from the input, else detected in the page"),
@@ -84,16 +99,15 @@ _FIELDS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
     ("comparator", pa.string(), False, "one of = >= > <= < ~ between"),
     ("kind", pa.string(), False, "target or actual"),
     ("period_year", pa.int32(), True, "the year the quantity belongs to (the last, for a span of years)"),
-    ("period_start", pa.int32(), True, "first year of the period the figure covers (= period_year for one year)"),
+    (
+        "period_start",
+        pa.int32(),
+        True,
+        "first year of the period the figure covers (= period_year for one year)",
+    ),
 )
 
-COLUMNS: tuple[str, ...] = tuple(f[0] for f in _FIELDS)
-DESCRIPTIONS: dict[str, str] = {f[0]: f[3] for f in _FIELDS}
-REQUIRED: frozenset[str] = frozenset(f[0] for f in _FIELDS if not f[2])
-
-RECORD_SCHEMA = pa.schema(
-    [pa.field(n, t, nullable=nb, metadata={"description": d}) for n, t, nb, d in _FIELDS]
-)
+COLUMNS, DESCRIPTIONS, REQUIRED, RECORD_SCHEMA = table_contract(_FIELDS)
 # Quarantine holds the rows that failed, including a null where the contract wants a value: its record
 # columns are nullable so such a row can be written rather than lost.
 QUARANTINE_SCHEMA = pa.schema([f.with_nullable(True) for f in RECORD_SCHEMA]).append(

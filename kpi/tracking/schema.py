@@ -6,11 +6,13 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
+from kpi.record import Field, table_contract
+
 Status = Literal["met", "missed", "pending", "unclear"]
 STATUSES: tuple[str, ...] = ("met", "missed", "pending", "unclear")
 
 # (name, arrow type, nullable, description) in SCHEMA.md order.
-_FIELDS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
+_FIELDS: tuple[Field, ...] = (
     ("region", pa.string(), False, "the region of both reports (the country or a canonical division name)"),
     ("indicator_id", pa.string(), False, "canonical indicator id from the taxonomy"),
     ("period_year", pa.int32(), False, "the year the target is set for"),
@@ -35,13 +37,7 @@ _FIELDS: tuple[tuple[str, pa.DataType, bool, str], ...] = (
     ("status", pa.string(), False, "met, missed, pending or unclear"),
 )
 
-COLUMNS: tuple[str, ...] = tuple(f[0] for f in _FIELDS)
-DESCRIPTIONS: dict[str, str] = {f[0]: f[3] for f in _FIELDS}
-REQUIRED: frozenset[str] = frozenset(f[0] for f in _FIELDS if not f[2])
-
-TRACKING_SCHEMA = pa.schema(
-    [pa.field(n, t, nullable=nb, metadata={"description": d}) for n, t, nb, d in _FIELDS]
-)
+COLUMNS, DESCRIPTIONS, REQUIRED, TRACKING_SCHEMA = table_contract(_FIELDS)
 
 
 def tracking_polars_schema() -> Any:
