@@ -192,17 +192,18 @@ def _value(where: str, kind: str, value: Any) -> Any:
     raise VocabularyError(f"{where}: expected {kind}, got {value!r}")
 
 
-def table(cls: type[T], name: str, key: str, data: Any) -> T:
-    """The dataclass `cls` from the TOML table `data` (`[key]` of NAME.toml): unknown and missing keys,
-    wrong types and empty lists raise VocabularyError naming the file and key."""
-    where = f"{name}.toml [{key}]"
+def table(cls: type[T], name: str, key: str, data: Any, given: dict[str, Any] | None = None) -> T:
+    """The dataclass `cls` from the TOML table `data` (`[key]` of NAME.toml) and the fields `given` that
+    the file does not hold (a table's own name): unknown and missing keys, wrong types and empty lists
+    raise VocabularyError naming the file and key."""
+    where, given = f"{name}.toml [{key}]", given or {}
     if not isinstance(data, dict):
         raise VocabularyError(f"{where}: expected a table, got {data!r}")
-    kinds = {f.name: str(f.type) for f in fields(cls)}  # type: ignore[arg-type]
+    kinds = {f.name: str(f.type) for f in fields(cls) if f.name not in given}  # type: ignore[arg-type]
     unknown, missing = sorted(set(data) - set(kinds)), sorted(set(kinds) - set(data))
     if unknown or missing:
         raise VocabularyError(f"{where}: unknown key(s) {unknown}, missing key(s) {missing}")
-    return cls(**{k: _value(f"{where} {k}", kind, data[k]) for k, kind in kinds.items()})
+    return cls(**given, **{k: _value(f"{where} {k}", kind, data[k]) for k, kind in kinds.items()})
 
 
 def _words(name: str, key: str, data: Any, field: str = "words") -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """`extract(text, doc_id=…, published=…)` (exposed as `kpi.extract`): the extractor's one entry point.
 
-normalise → layout → document model → find → resolve → reject → interpret (kind and period) → records.
+normalise → layout → document model → find → resolve → reject → indicator → interpret (kind and
+period) → records.
 Each stage is a module of `kpi.extractor`; this one only wires them together."""
 
 from __future__ import annotations

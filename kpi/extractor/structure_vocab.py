@@ -27,18 +27,6 @@ def _weights(data: Any, key: str) -> dict[str, float]:
 
 
 @dataclass(frozen=True, slots=True)
-class _ModeTable:
-    """[modes.NAME] as written."""
-
-    rank: int
-    kind: str
-    bias: float
-    plan_period: bool
-    headings: tuple[str, ...]
-    words: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Spans:
     words: tuple[str, ...]
     flows: tuple[str, ...]
@@ -63,12 +51,6 @@ class Bulletin:
     head_chars: int
     title_max_chars: int
     title_words: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _SpecialTable:
-    strong: tuple[str, ...]
-    weak: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +134,11 @@ def _modes(data: Any) -> tuple[ModeSpec, ...]:
         raise VocabularyError(f"{_NAME}.toml [modes]: expected the modes {list(MODES)}, got {list(data)}")
     modes = []
     for name, spec in data.items():
-        m = table(_ModeTable, _NAME, f"modes.{name}", spec)
+        m = table(ModeSpec, _NAME, f"modes.{name}", spec, {"name": name})
         if m.kind not in KINDS:
             raise VocabularyError(f"{_NAME}.toml [modes.{name}] kind: {m.kind!r} is not one of {KINDS}")
-        modes.append(ModeSpec(name, m.rank, m.kind, m.bias, m.plan_period, m.headings, m.words))
+        modes.append(m)
     return tuple(modes)
-
-
-def _special(name: str, spec: Any) -> SpecialRegion:
-    t = table(_SpecialTable, _NAME, f"region.special.{name}", spec)
-    return SpecialRegion(name, t.strong, t.weak)
 
 
 def parse(data: dict[str, Any]) -> Structure:
@@ -194,7 +171,9 @@ def parse(data: dict[str, Any]) -> Structure:
         institutions=places.institutions,
         region_suffixes=places.suffixes,
         region_generic=frozenset(places.generic),
-        special_regions=tuple(_special(name, spec) for name, spec in special.items()),
+        special_regions=tuple(
+            table(SpecialRegion, _NAME, f"region.special.{n}", spec, {"name": n}) for n, spec in special.items()
+        ),
         bulletin_head_chars=bulletin.head_chars,
         bulletin_title_max_chars=bulletin.title_max_chars,
         bulletin_words=bulletin.title_words,
