@@ -9,9 +9,8 @@ the paragraph. Last, the period against the publication date."""
 from __future__ import annotations
 
 import re
-from functools import cache
-
 from datetime import date
+from functools import cache
 
 from kpi.extractor import reach
 from kpi.extractor.segment import Sentence

@@ -15,8 +15,8 @@ from kpi.extractor import reach
 from kpi.extractor.document import DocumentModel, document_model
 from kpi.extractor.find import find_fixed, find_implicit, find_quantities, find_ranks
 from kpi.extractor.indicator import sentence_indicators
-from kpi.extractor.normalise import normalise
 from kpi.extractor.interpret import interpret
+from kpi.extractor.normalise import normalise
 from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, keep
 from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_implicit, resolve_rank, share_unit
 from kpi.extractor.segment import Layout, Sentence, layout

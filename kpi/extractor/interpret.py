@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
+from kpi.extractor import reach
 from kpi.extractor.classify import classify, clause_of
 from kpi.extractor.document import DocumentModel, Section
 from kpi.extractor.period import baseline_year, is_baseline, names_plan, sentence_year
-from kpi.extractor import reach
 from kpi.extractor.segment import Sentence
 from kpi.extractor.structure import NONE
 from kpi.extractor.structure_vocab import structure

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from kpi.extractor.structure_vocab import ModeSpec, Structure, structure
+from kpi.extractor.structure_vocab import ModeSpec, structure
 from kpi.vocabulary import alternation, load
 
 NONE = "none"
