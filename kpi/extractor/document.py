@@ -17,6 +17,7 @@ from kpi.extractor.structure_vocab import structure
 from kpi.taxonomy import local_currency, normalise_region
 from kpi.vocabulary import load
 
+PLAN_YEARS = 5  # a five-year plan (十四五: 2021-2025)
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
 _DELIVERY = ("人民代表大会", "代表大会")  # the line a report was delivered on dates it best
 
@@ -72,8 +73,8 @@ def _plan_years(pub_year: int) -> tuple[tuple[int, int], tuple[int, int]]:
     """(first, last) year of the plan that ended before `pub_year` and of the one after it."""
     ends = sorted(set(load().plans.values()))
     ended = max((e for e in ends if e < pub_year), default=pub_year - 1)
-    coming = min((e for e in ends if e >= pub_year), default=ended + 5)
-    return (ended - 4, ended), (coming - 4, coming)
+    coming = min((e for e in ends if e >= pub_year), default=ended + PLAN_YEARS)
+    return (ended - PLAN_YEARS + 1, ended), (coming - PLAN_YEARS + 1, coming)
 
 
 def section_for(mode: str, published: date | None) -> Section:

@@ -18,14 +18,13 @@ from functools import cache
 
 from kpi.extractor import reach
 from kpi.extractor.classify import classify, clause_of
-from kpi.extractor.document import DocumentModel, Section
+from kpi.extractor.document import PLAN_YEARS, DocumentModel, Section
 from kpi.extractor.period import baseline_year, is_baseline, names_plan, sentence_year
 from kpi.extractor.segment import Sentence
 from kpi.extractor.structure import NONE
 from kpi.extractor.structure_vocab import structure
 from kpi.vocabulary import alternation, load
 
-_PLAN_YEARS = 5
 _LEVEL_REACH = 8  # a level word stands right before its figure (达到, 提高到, 突破)
 
 
@@ -37,7 +36,8 @@ class Meaning:
 
 
 @cache
-def _words() -> tuple[object, object, object]:
+def _words() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The clause words that overrule a mode (result, target) and the words of a span of years."""
     s = structure()
     return (
         re.compile(alternation(s.override_actual)),
@@ -50,8 +50,8 @@ def _mode_kind(section: Section, clause: str, year: int | None, pub: date | None
     actual_words, target_words, _ = _words()
     if section.kind == "actual":
         later = year is not None and section.year is not None and year > section.year
-        return "target" if later and target_words.search(clause) else "actual"  # type: ignore[attr-defined]
-    if actual_words.search(clause):  # type: ignore[attr-defined]
+        return "target" if later and target_words.search(clause) else "actual"
+    if actual_words.search(clause):
         return "actual"
     return "actual" if year is not None and pub is not None and year < pub.year else "target"
 
@@ -79,10 +79,10 @@ def _start(year: int | None, section: Section, before: str, mention: str) -> int
     if year is None:
         return None
     plan_paragraph = section.start is not None and section.start != section.year and section.year == year
-    if not _words()[2].search(before):  # type: ignore[attr-defined]
-        return section.start if plan_paragraph and _is_flow(before, mention) else year  # type: ignore[return-value]
+    if not _words()[2].search(before):
+        return section.start if plan_paragraph and section.start and _is_flow(before, mention) else year
     if year in load().plans.values() and names_plan(before):
-        return year - _PLAN_YEARS + 1
+        return year - PLAN_YEARS + 1
     if section.start is not None and section.year == year:
         return section.start
     return year
