@@ -132,6 +132,8 @@ def _assert_linear(work: Callable[[str], object], unit: str, small: int = SMALL,
     # some 50 times the usual cost: a document that slow is a failure whatever the ratio)
     allowed = min(MAX_RATIO * t_small * large / small + SLACK, CEILING)
     t_large = _cpu(work, unit, large, repeats=2, budget=allowed)
+    if t_large > allowed:  # a busy machine (another process on the other core) can double a run once;
+        t_large = _cpu(work, unit, large, repeats=3, budget=allowed)  # quadratic work fails every time
     ratio = (t_large / large) / (max(t_small, 1e-6) / small)
     took = f"over {allowed:.2f} s" if t_large == float("inf") else f"{t_large * 1e3:.1f} ms"
     assert t_large <= allowed, (
