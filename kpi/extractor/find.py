@@ -107,6 +107,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
     rank = rf"""
         (?=[{re.escape(rank_starts)}])
         (?:(?P<verb>{verbs})(?:{_ORDINAL})?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>[{_PLACES}])(?P<vsuf>{suffix})?)
+      | (?:(?P<overb>{verbs})[至到为]?(?P<oscope>{scopes})?{_ORDINAL}(?P<onum>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})[{_PLACES}]?(?!{followers}|\d))  # 排名第八, 跃升至第4位
       | (?:(?P<scope>{scopes}){_ORDINAL}(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}})(?!{followers}|\d))
       | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """

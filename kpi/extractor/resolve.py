@@ -147,7 +147,7 @@ def resolve_rank(m: re.Match[str]) -> Quantity | None:
                 return None
             value = Decimal(1)
         else:
-            value = parse_number(g.get("vnum") or g.get("snum") or "")
+            value = parse_number(g.get("vnum") or g.get("onum") or g.get("snum") or "")
     except NumberError:
         return None
     comparator = v.suffix_comparators[g["vsuf"]] if g.get("vsuf") else "="  # type: ignore[index]
