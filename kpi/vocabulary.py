@@ -29,7 +29,7 @@ TABLES: dict[str, frozenset[str]] = {
     "furniture": frozenset({"line", "list", "inline", "dateline"}),
     "indicator": frozenset({"clause", "noise", "change", "predicate", "rank", "act", "list"}),
     "indicators": frozenset({"matching", "indicator"}),
-    "periods": frozenset({"relative", "baseline", "carry", "plans", "section", "bulletin"}),
+    "periods": frozenset({"relative", "baseline", "carry", "plans"}),
     "regions": frozenset({"region"}),
     "structure": frozenset(
         {"genre", "modes", "scoring", "aspect", "spans", "transitions", "override", "region", "bulletin"}
@@ -69,9 +69,6 @@ class Vocabulary:
     baseline_before: tuple[str, ...]
     baseline_after: tuple[str, ...]
     plans: dict[str, int]
-    review_sections: tuple[str, ...]
-    plan_sections: tuple[str, ...]
-    bulletin_words: tuple[str, ...]
     furniture_lines: tuple[re.Pattern[str], ...]
     furniture_max_line_chars: int
     list_headings: tuple[str, ...]
@@ -99,7 +96,6 @@ class KindCues:
     target_weak: tuple[str, ...]
     actual_weak: tuple[str, ...]
     comparison: tuple[str, ...]
-    section_ignores: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,9 +281,6 @@ def load() -> Vocabulary:
         baseline_before=tuple(periods["baseline"]["before_year"]),
         baseline_after=tuple(periods["baseline"]["after_year"]),
         plans={k: int(v) for k, v in periods["plans"].items()},
-        review_sections=tuple(periods["section"]["review"]),
-        plan_sections=tuple(periods["section"]["plan"]),
-        bulletin_words=tuple(periods["bulletin"]["title_words"]),
         furniture_lines=tuple(_compile("furniture", "line", p) for p in furn["line"]["patterns"]),
         furniture_max_line_chars=int(furn["line"]["max_line_chars"]),
         list_headings=tuple(furn["list"]["headings"]),

@@ -22,7 +22,7 @@ STRONG, WEAK, ALL = "strong", "weak", "all"
 
 
 @cache
-def _cues(strength: str, in_section: bool = False) -> re.Pattern[str]:
+def _cues(strength: str) -> re.Pattern[str]:
     """Cue words of a strength and above (`weak` includes strong ones, `all` comparisons too)."""
     kind = load().kind_cues
     neutral = list(load().neutral_words)
@@ -34,17 +34,15 @@ def _cues(strength: str, in_section: bool = False) -> re.Pattern[str]:
         actual |= weak_a
     if strength == ALL:
         actual |= comparison
-    if in_section:
-        neutral += kind.section_ignores
     starts = re.escape("".join(sorted({w[0] for w in neutral + list(target) + list(actual)})))
     return re.compile(
         f"(?=[{starts}])(?:(?P<neutral>{alternation(neutral)})|(?P<target>{alternation(target)})|(?P<actual>{alternation(actual)}))"
     )
 
 
-def last_cue(text: str, strength: str = STRONG, *, in_section: bool = False) -> str | None:
+def last_cue(text: str, strength: str = STRONG) -> str | None:
     kind = None
-    for m in _cues(strength, in_section).finditer(text):
+    for m in _cues(strength).finditer(text):
         if m.lastgroup != "neutral":
             kind = m.lastgroup
     return kind
