@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_corpus import generate_documents, write_corpus
+from make_corpus import ensure_corpus, generate_documents
 
 WARMUP_DOCS = 5
 
@@ -166,13 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = ap.parse_args(argv)
 
-    corpus = (
-        args.corpus
-        or Path(tempfile.gettempdir()) / "kpi-bench-extract" / f"corpus-{args.mb:g}mb-seed{args.seed}.jsonl"
-    )
-    if not corpus.exists():
-        print(f"building {corpus} …", file=sys.stderr)
-        write_corpus(corpus, mb=args.mb, seed=args.seed)
+    corpus = ensure_corpus(args.corpus, mb=args.mb, seed=args.seed)
     docs = load_corpus(corpus)
     inproc = bench_in_process(docs)
     cli = None if args.no_cli else bench_cli(corpus, int(inproc["characters"]))

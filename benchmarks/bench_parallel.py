@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_corpus import write_corpus
+from make_corpus import ensure_corpus
 
 TABLES = ("records", "quarantine", "dead_letter")
 SAMPLE_EVERY = 0.05  # seconds; sampling more often costs the measured run CPU
@@ -132,13 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = ap.parse_args(argv)
 
-    corpus = (
-        args.corpus
-        or Path(tempfile.gettempdir()) / "kpi-bench-extract" / f"corpus-{args.mb:g}mb-seed{args.seed}.jsonl"
-    )
-    if not corpus.exists():
-        print(f"building {corpus} …", file=sys.stderr)
-        write_corpus(corpus, mb=args.mb, seed=args.seed)
+    corpus = ensure_corpus(args.corpus, mb=args.mb, seed=args.seed)
     chars = corpus_chars(corpus)
     counts = sorted({int(n) for n in args.workers.split(",")})
     if 1 not in counts:

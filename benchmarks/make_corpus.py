@@ -129,6 +129,17 @@ def write_corpus(out: Path, *, mb: float = 10, seed: int = 7) -> tuple[int, int]
     return docs, chars
 
 
+
+def ensure_corpus(path: Path | None, *, mb: float, seed: int) -> Path:
+    """`path`, or the cached corpus of `mb` MiB and `seed` in the temp folder, built when missing."""
+    import tempfile
+
+    corpus = path or Path(tempfile.gettempdir()) / "kpi-bench-extract" / f"corpus-{mb:g}mb-seed{seed}.jsonl"
+    if not corpus.exists():
+        print(f"building {corpus} …", file=sys.stderr)
+        write_corpus(corpus, mb=mb, seed=seed)
+    return corpus
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
