@@ -23,10 +23,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import kpi
-from kpi.extractor.find import find_fixed, find_implicit, find_quantities, find_ranks
+from kpi.extractor.extract import _quantities
 from kpi.extractor.normalise import normalise
-from kpi.extractor.reject import blocked_spans, drop_overlaps, keep
-from kpi.extractor.resolve import resolve, resolve_fixed, resolve_implicit, resolve_rank, share_unit
 from kpi.extractor.segment import layout
 
 SMALL, LARGE = 2_500, 20_000  # sizes compared: quadratic work shows as a ratio of ~8
@@ -109,16 +107,7 @@ def _cpu(work: Callable[[str], object], unit: str, size: int, repeats: int, budg
 def front_end(raw: str) -> int:
     """The stages that scan the whole text: normalise, layout, find, resolve, reject."""
     text = normalise(raw).text
-    lay = layout(text)
-    found = [resolve_rank(m) for m in find_ranks(text)]
-    found += [resolve_fixed(m) for m in find_fixed(text)]
-    resolved = [resolve(m) for m in find_quantities(text)]
-    found += resolved
-    found += [s for q in resolved if q is not None for s in share_unit(q, text)]
-    found += [resolve_implicit(m, text) for m in find_implicit(text)]
-    candidates = drop_overlaps([q for q in found if q is not None])
-    blocked = blocked_spans(text, [q.num_start for q in candidates])
-    return sum(keep(q, text, lay, blocked) for q in candidates)
+    return sum(map(len, _quantities(text, layout(text)).values()))
 
 
 def extract(raw: str) -> int:
