@@ -68,6 +68,7 @@ class Vocabulary:
     relative_years: dict[str, int]
     baseline_before: tuple[str, ...]
     baseline_after: tuple[str, ...]
+    baseline_start: tuple[str, ...]
     plans: dict[str, int]
     furniture_lines: tuple[re.Pattern[str], ...]
     furniture_max_line_chars: int
@@ -280,6 +281,7 @@ def load() -> Vocabulary:
         relative_years={k: int(v) for k, v in periods["relative"].items()},
         baseline_before=tuple(periods["baseline"]["before_year"]),
         baseline_after=tuple(periods["baseline"]["after_year"]),
+        baseline_start=tuple(periods["baseline"]["start"]),
         plans={k: int(v) for k, v in periods["plans"].items()},
         furniture_lines=tuple(_compile("furniture", "line", p) for p in furn["line"]["patterns"]),
         furniture_max_line_chars=int(furn["line"]["max_line_chars"]),

@@ -19,7 +19,6 @@ from kpi.vocabulary import load
 
 PLAN_YEARS = 5  # a five-year plan (十四五: 2021-2025)
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
-_DELIVERY = ("人民代表大会", "代表大会")  # the line a report was delivered on dates it best
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +49,13 @@ class DocumentModel:
 
 
 def _published(layout: Layout) -> date | None:
-    """The delivery line's date where the head has one, else the first dateline near the top."""
+    """The date of the line that names the body a report was delivered to (…人民代表大会…上) where the
+    head has one, else the first dateline near the top."""
     head = [(o, d) for o, d in layout.datelines if o < reach.DATELINE_REACH]
     for offset, d in head:
         line_end = layout.text.find("\n", offset)
-        if any(w in layout.text[offset : line_end if line_end != -1 else None] for w in _DELIVERY):
+        line = layout.text[offset : line_end if line_end != -1 else None]
+        if any(w in line for w in structure().institutions):
             return d
     return head[0][1] if head else None
 

@@ -39,9 +39,6 @@ def _pattern() -> re.Pattern[str]:
     )
 
 
-_STARTS = ("由", "从", "自")  # words of a starting point, unlike a comparison base (比, 较, 快于)
-
-
 def _year_in(text: str, pub: date | None, ref: int | None, limit: int | None = None) -> int | None:
     """The year named last in `text` (among words starting before `limit`), or None."""
     v = load()
@@ -50,7 +47,7 @@ def _year_in(text: str, pub: date | None, ref: int | None, limit: int | None = N
         if limit is not None and m.start() >= limit:
             break
         # 由2017年的76微克: a start's year is this quantity's; 快于2024年1.8个百分点 compares with it
-        if m.group("base") and m.end() >= len(text) - 1 and m.group("base").startswith(_STARTS):
+        if m.group("base") and m.end() >= len(text) - 1 and m.group("base").startswith(v.baseline_start):
             return _int_year(m.group("byear"))
         if m.group("explicit"):
             found, explicit_end = _int_year(m.group("year")), m.end()

@@ -21,7 +21,6 @@ from kpi.vocabulary import alternation, load
 NONE = "none"
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
 _NUMBER = re.compile(r"(?=\d)(?<![\d.])\d+(?:\.\d+)?(?![\d.]*年)")  # a figure, not a year
-_YEAR_BASE = ("比", "较", "于", "同", "与", "自", "从", "由")  # 比2024年, 快于2024年: a base, not a topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +61,11 @@ def _opened(opener: str) -> set[str]:
     """The modes whose heading words stand in a paragraph's opening."""
     scan = _scanner()
     return {mode for h in scan.headings.findall(opener) for mode in scan.heading_modes[h]}
+
+
+def _is_base(text: str, year_start: int) -> bool:
+    """A year written after a comparison or start word (比2024年, 快于2024年, 从2020年) is no topic."""
+    return text[max(0, year_start - 3) : year_start].endswith(tuple(load().baseline_before))
 
 
 def is_work_report(text: str) -> bool:
@@ -111,7 +115,7 @@ def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
             mode = _plan_modes(found, pub_year)
             if mode:
                 score[mode] += sc.plan_heading_weight if match.start() < sc.plan_heading_chars else sc.plan_word_weight
-        elif pub_year is not None and not paragraph[max(0, match.start() - 2) : match.start()].endswith(_YEAR_BASE):
+        elif pub_year is not None and not _is_base(paragraph, match.start()):
             years.update(_year_mode(int(found), pub_year))
     for mode, n in words.items():
         score[mode] += min(n * sc.word_weight, sc.word_cap)
