@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import re
+from re import _compiler  # type: ignore[attr-defined]
 from re import _constants as c  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any
@@ -96,7 +97,19 @@ def first_chars(pattern: str) -> str | None:
     return None if empty else "".join(sorted(chars))
 
 
+def _engine_skips(pattern: str) -> bool:
+    """Whether the regex engine skips impossible positions by itself: it does when the pattern opens
+    with a literal, a class or a choice of literals (a trie of words), and a lookahead would only
+    add a step at every position."""
+    parsed = _parser.parse(pattern)
+    flags = parsed.state.flags
+    if parsed.getwidth()[0] == 0:
+        return False
+    return bool(_compiler._get_literal_prefix(parsed, flags)[0] or _compiler._get_charset_prefix(parsed, flags))
+
+
 def guarded(pattern: str) -> str:
-    """`pattern` behind a lookahead on its first characters, or as it is when they are not read."""
-    chars = first_chars(pattern)
+    """`pattern` behind a lookahead on its first characters; as it is when the engine skips by itself
+    or the first characters are not read."""
+    chars = None if _engine_skips(pattern) else first_chars(pattern)
     return pattern if chars is None else f"(?=[{chars}])(?:{pattern})"

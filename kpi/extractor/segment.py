@@ -121,7 +121,7 @@ def _line_furniture(text: str, v: Vocabulary) -> list[tuple[int, int]]:
         if len(stripped) <= reach.LIST_HEADING_MAX and any(h in stripped for h in v.list_headings):
             in_list = True
         short = len(stripped) <= v.furniture_max_line_chars
-        if in_list or (short and any(p.search(line) for p in v.furniture_lines)):
+        if in_list or (short and v.furniture_line.search(line)):
             spans.append((m.start(), m.end()))
     return spans
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from kpi.extractor.structure_vocab import ModeSpec, structure
+from kpi.first_chars import guarded
 from kpi.vocabulary import alternation, load
 
 NONE = "none"
@@ -42,8 +43,7 @@ class _Scanner:
 def _scanner() -> _Scanner:
     s = structure()
     words = {w for m in s.modes for w in m.words} | set(s.done) | set(s.planned)
-    starts = re.escape("".join(sorted({w[0] for w in words})))
-    pattern = re.compile(rf"(?=[{starts}])(?:{alternation(words)})")  # fast skip of other positions
+    pattern = re.compile(guarded(alternation(words)))
     modes = {w: tuple(m.name for m in s.modes if w in m.words) for w in words}
     aspect = {w: s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in words}
     heads = {h for m in s.modes for h in m.headings}
