@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kpi.commands.options import doc_timeout_option, manifest_option, max_doc_chars_option, workers_option
+from kpi.commands import options
 from kpi.io.readers import Document, InputError, Item
 
 if TYPE_CHECKING:
@@ -24,26 +24,20 @@ if TYPE_CHECKING:
 
     from kpi.pipeline import Progress, Summary
 
-__all__ = ["extract_cmd", "format_summary"]
+__all__ = ["command_output", "extract_cmd", "format_summary"]
 
 
 @click.command("extract")
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for records.parquet, quarantine.parquet, dead_letter.parquet, summary.json, datapackage.json.",
+@options.inputs("inputs", "INPUT...")
+@options.out(
+    "Folder for records.parquet, quarantine.parquet, dead_letter.parquet, summary.json, datapackage.json."
 )
-@manifest_option
-@max_doc_chars_option
-@click.option("--no-validate", is_flag=True, help="Write every record to records.parquet without validation.")
-@workers_option
-@doc_timeout_option
-@click.option(
-    "--quiet", "-q", is_flag=True, help="No logs and no progress bar (the summary is still printed)."
-)
+@options.manifest
+@options.max_doc_chars
+@options.no_validate("Write every record to records.parquet without validation.")
+@options.workers
+@options.doc_timeout
+@options.quiet("No logs and no progress bar (the summary is still printed).")
 def extract_cmd(
     inputs: tuple[str, ...],
     out_dir: Path,
@@ -63,29 +57,14 @@ def extract_cmd(
     are the same, in the same order, whatever the number of workers. A document that takes longer
     than --doc-timeout is dead-lettered as `timeout`.
     """
-    from kpi.parallel import default_workers, prestart
-
-    workers = workers or default_workers()
-    if workers > 1:
-        prestart()  # the workers' server warms up while the rest of kpi loads
+    settings = options.extraction_settings(manifest, max_doc_chars, no_validate, workers, doc_timeout)
     from kpi.pipeline import run_extract
 
-    console = _terminal_console() if not quiet else None
-    with _stderr_logging(quiet, console), _progress_bar(console) as progress:
+    with command_output(quiet) as progress:
         try:
-            summary = run_extract(
-                inputs,
-                out_dir,
-                manifest=manifest,
-                max_doc_chars=max_doc_chars,
-                validate=not no_validate,
-                progress=progress,
-                workers=workers,
-                doc_timeout=doc_timeout or None,
-            )
+            summary = run_extract(inputs, out_dir, progress=progress, **settings)
         except InputError as exc:
-            click.echo(f"kpi extract: error: {exc}", err=True)
-            sys.exit(2)
+            options.fail("extract", str(exc))
     click.echo(format_summary(summary, out_dir))
     sys.exit(summary.exit_code)
 
@@ -115,6 +94,15 @@ def format_summary(summary: Summary, out_dir: Path | str) -> str:
             "with --manifest where the text does not name them (its title or delivery line)"
         )
     return "\n".join(lines)
+
+
+@contextmanager
+def command_output(quiet: bool, *, bar: bool = True) -> Iterator[Progress | None]:
+    """Logs on stderr for one run (errors only with --quiet) and, with `bar` on a terminal, a progress
+    bar: what the bar counts is passed as the run's `progress`, or None without one."""
+    console = _terminal_console() if not quiet else None
+    with _stderr_logging(quiet, console), _progress_bar(console if bar else None) as progress:
+        yield progress
 
 
 def _terminal_console() -> Console | None:

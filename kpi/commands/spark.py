@@ -13,12 +13,13 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from kpi.commands.extract import _progress_bar, _stderr_logging, _terminal_console, format_summary
-from kpi.commands.options import manifest_option
-from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, InputError
+from kpi.commands import options
+from kpi.commands.extract import command_output, format_summary
+from kpi.io.readers import InputError
 
 __all__ = ["spark_group"]
 
@@ -34,31 +35,22 @@ _CONF = click.option(
     metavar="KEY=VALUE",
     help="A Spark setting, e.g. --conf spark.executor.memory=4g (repeatable).",
 )
-_MAX_DOC_CHARS = click.option(
-    "--max-doc-chars",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_DOC_CHARS,
-    show_default=True,
-    help="Longer documents are dead-lettered as too_large.",
-)
-_NO_VALIDATE = click.option(
-    "--no-validate", is_flag=True, help="Write every record to records/ without validation."
-)
-_QUIET = click.option("--quiet", "-q", is_flag=True, help="No logs (the summary is still printed).")
-
-
-def _fail(command: str, message: str) -> None:
-    click.echo(f"kpi spark {command}: error: {message}", err=True)
-    sys.exit(2)
+_NO_VALIDATE = options.no_validate("Write every record to records/ without validation.")
+_QUIET = options.quiet("No logs (the summary is still printed).")
 
 
 def _check_spark(command: str) -> None:
     """Exit 2 with what to install when pyspark or Java is missing."""
     if importlib.util.find_spec("pyspark") is None:
-        _fail(command, 'pyspark is not installed: install kpi[spark] (pip install "kpi[spark]")')
+        options.fail(
+            f"spark {command}", 'pyspark is not installed: install kpi[spark] (pip install "kpi[spark]")'
+        )
     java_home = os.environ.get("JAVA_HOME")
     if not (java_home and Path(java_home, "bin", "java").exists()) and shutil.which("java") is None:
-        _fail(command, "Spark needs Java 17 or 21: install a JDK and put `java` on PATH (or set JAVA_HOME)")
+        options.fail(
+            f"spark {command}",
+            "Spark needs Java 17 or 21: install a JDK and put `java` on PATH (or set JAVA_HOME)",
+        )
 
 
 def _conf(command: str, confs: tuple[str, ...]) -> dict[str, str]:
@@ -66,9 +58,25 @@ def _conf(command: str, confs: tuple[str, ...]) -> dict[str, str]:
     for item in confs:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            _fail(command, f"--conf {item!r}: expected KEY=VALUE")
+            options.fail(f"spark {command}", f"--conf {item!r}: expected KEY=VALUE")
         settings[key.strip()] = value.strip()
     return settings
+
+
+def _spark_settings(
+    command: str, master: str | None, confs: tuple[str, ...], max_doc_chars: int, no_validate: bool
+) -> dict[str, Any]:
+    """Exit 2 unless Spark can run; else the keyword arguments both Spark runs take from the options."""
+    _check_spark(command)
+    settings = _conf(command, confs)
+    from kpi.spark.session import default_master
+
+    return {
+        "master": master or default_master(),
+        "conf": settings,
+        "max_doc_chars": max_doc_chars,
+        "validate": not no_validate,
+    }
 
 
 @click.group("spark")
@@ -77,18 +85,14 @@ def spark_group() -> None:
 
 
 @spark_group.command("extract")
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for records/, quarantine/, dead_letter/ (Parquet folders), summary.json, datapackage.json.",
+@options.inputs("inputs", "INPUT...")
+@options.out(
+    "Folder for records/, quarantine/, dead_letter/ (Parquet folders), summary.json, datapackage.json."
 )
 @_MASTER
 @_CONF
-@manifest_option
-@_MAX_DOC_CHARS
+@options.manifest
+@options.max_doc_chars
 @_NO_VALIDATE
 @_QUIET
 def extract_cmd(
@@ -105,38 +109,23 @@ def extract_cmd(
 
     The inputs are those of `kpi extract`; the driver reads them, the executors extract and validate.
     """
-    _check_spark("extract")
-    settings = _conf("extract", confs)
+    settings = _spark_settings("extract", master, confs, max_doc_chars, no_validate)
     from kpi.spark.batch import run_spark_extract
-    from kpi.spark.session import SparkStartError, default_master
+    from kpi.spark.session import SparkStartError
 
-    console = _terminal_console() if not quiet else None
-    with _stderr_logging(quiet, console), _progress_bar(console) as progress:
+    with command_output(quiet) as progress:
         try:
-            summary = run_spark_extract(
-                inputs,
-                out_dir,
-                master=master or default_master(),
-                conf=settings,
-                manifest=manifest,
-                max_doc_chars=max_doc_chars,
-                validate=not no_validate,
-                progress=progress,
-            )
+            summary = run_spark_extract(inputs, out_dir, manifest=manifest, progress=progress, **settings)
         except (InputError, SparkStartError) as exc:
-            _fail("extract", str(exc))
+            options.fail("spark extract", str(exc))
     click.echo(format_summary(summary, out_dir))
     sys.exit(summary.exit_code)
 
 
 @spark_group.command("stream")
 @click.argument("source", metavar="SOURCE", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for records/, quarantine/, dead_letter/ (part-<batch>.parquet), datapackage.json, _checkpoint/.",
+@options.out(
+    "Folder for records/, quarantine/, dead_letter/ (part-<batch>.parquet), datapackage.json, _checkpoint/."
 )
 @_MASTER
 @_CONF
@@ -145,21 +134,14 @@ def extract_cmd(
     is_flag=True,
     help="Process the files present now, in as many micro-batches as it takes, then stop.",
 )
-@click.option(
-    "--max-files-per-trigger",
-    type=click.IntRange(min=1),
-    default=64,
-    show_default=True,
-    help="Most new files in one micro-batch.",
-)
-@click.option(
+@options.tuning("--max-files-per-trigger", click.IntRange(min=1), 64, "Most new files in one micro-batch.")
+@options.tuning(
     "--trigger-interval",
-    type=click.FloatRange(min=0.1),
-    default=2.0,
-    show_default=True,
-    help="Seconds between micro-batches (when not --available-now).",
+    click.FloatRange(min=0.1),
+    2.0,
+    "Seconds between micro-batches (when not --available-now).",
 )
-@_MAX_DOC_CHARS
+@options.max_doc_chars
 @_NO_VALIDATE
 @_QUIET
 def stream_cmd(
@@ -181,32 +163,31 @@ def stream_cmd(
     restart resumes from the checkpoint in DIR/_checkpoint. Stop with Ctrl-C or SIGTERM: the batch in
     flight finishes first.
     """
-    _check_spark("stream")
-    settings = _conf("stream", confs)
+    settings = _spark_settings("stream", master, confs, max_doc_chars, no_validate)
     import threading
 
-    from kpi.spark.session import SparkStartError, default_master
+    from kpi.spark.session import SparkStartError
     from kpi.spark.stream import StreamFailed, run_spark_stream, stop_on_signals
 
     stop = threading.Event()
-    with _stderr_logging(quiet, _terminal_console() if not quiet else None), stop_on_signals(stop):
+    with command_output(quiet, bar=False), stop_on_signals(stop):
         try:
             result = run_spark_stream(
                 source,
                 out_dir,
-                master=master or default_master(),
-                conf=settings,
                 available_now=available_now,
                 max_files_per_trigger=max_files_per_trigger,
                 trigger_interval=trigger_interval,
-                max_doc_chars=max_doc_chars,
-                validate=not no_validate,
                 stop=stop,
+                **settings,
             )
         except (InputError, SparkStartError) as exc:
-            _fail("stream", str(exc))
+            options.fail("spark stream", str(exc))
         except StreamFailed as exc:
-            _fail("stream", f"the streaming query failed: {exc} (the batch in flight is replayed on restart)")
+            options.fail(
+                "spark stream",
+                f"the streaming query failed: {exc} (the batch in flight is replayed on restart)",
+            )
     batches = f"{len(result.batches):,}" + (f" (last {result.batches[-1]})" if result.batches else "")
     lines = [format_summary(result.totals, out_dir), f"{'batches this run':<18}{batches}"]
     if result.stopped_by:

@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from kpi.commands.extract import _stderr_logging, _terminal_console, format_summary
-from kpi.commands.options import doc_timeout_option, manifest_option, max_doc_chars_option, workers_option
+from kpi.commands import options
+from kpi.commands.extract import command_output, format_summary
 from kpi.io.readers import InputError
 
 __all__ = ["status_cmd", "stream_cmd"]
@@ -25,14 +25,8 @@ EXIT_ABANDONED = 130
 
 
 @click.command("stream")
-@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for records/, quarantine/, dead_letter/, datapackage.json and the _checkpoint/.",
-)
+@options.inputs("sources", "SOURCE...")
+@options.out("Folder for records/, quarantine/, dead_letter/, datapackage.json and the _checkpoint/.")
 @click.option(
     "--follow", "-f", is_flag=True, help="Keep watching the folders and pick up files as they appear."
 )
@@ -43,43 +37,40 @@ EXIT_ABANDONED = 130
     show_default=True,
     help="parquet: part-<batch>.parquet files; delta: Delta Lake tables, one commit per batch.",
 )
-@click.option(
+@options.tuning(
     "--max-batch-docs",
-    type=click.IntRange(min=1),
-    default=500,
-    show_default=True,
-    help="Most documents (files, lines or rows) in one micro-batch.",
+    click.IntRange(min=1),
+    500,
+    "Most documents (files, lines or rows) in one micro-batch.",
 )
-@click.option(
+@options.tuning(
     "--max-batch-bytes",
-    type=click.IntRange(min=1),
-    default=4 << 20,
-    show_default=True,
-    help="Most input bytes in one micro-batch (keeps batches, and latency, short).",
+    click.IntRange(min=1),
+    4 << 20,
+    "Most input bytes in one micro-batch (keeps batches, and latency, short).",
 )
-@click.option(
+@options.tuning(
     "--trigger-interval",
-    type=click.FloatRange(min=0.05),
-    default=1.0,
-    show_default=True,
-    help="Seconds between looks at the sources for new files.",
+    click.FloatRange(min=0.05),
+    1.0,
+    "Seconds between looks at the sources for new files.",
 )
 @click.option(
     "--move-done",
     type=click.Path(file_okay=False, path_type=Path),
     help="Move each input file here once its last records are committed (default: leave it).",
 )
-@manifest_option
-@max_doc_chars_option
-@click.option("--no-validate", is_flag=True, help="Commit every record to records/ without validation.")
-@workers_option
-@doc_timeout_option
+@options.manifest
+@options.max_doc_chars
+@options.no_validate("Commit every record to records/ without validation.")
+@options.workers
+@options.doc_timeout
 @click.option(
     "--no-tracking",
     is_flag=True,
     help="Do not keep DIR/tracking.parquet (targets against results, as `kpi track DIR`) in each batch.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No logs or progress lines (the summary is still printed).")
+@options.quiet("No logs or progress lines (the summary is still printed).")
 def stream_cmd(
     sources: tuple[str, ...],
     out_dir: Path,
@@ -111,30 +102,22 @@ def stream_cmd(
     A batch's documents are extracted on every usable core (--workers), then committed as one; a
     document that takes longer than --doc-timeout is dead-lettered as `timeout`.
     """
-    from kpi.parallel import default_workers, prestart
-
-    workers = workers or default_workers()
-    if workers > 1:
-        prestart()  # the workers' server warms up while the rest of kpi loads
+    settings = options.extraction_settings(manifest, max_doc_chars, no_validate, workers, doc_timeout)
     from kpi.stream.hook import default_hook
     from kpi.stream.runner import StreamOptions
 
-    options = StreamOptions(
+    run_options = StreamOptions(
         follow=follow,
         sink="delta" if sink == "delta" else "parquet",
         max_batch_docs=max_batch_docs,
         max_batch_bytes=max_batch_bytes,
         trigger_interval=trigger_interval,
         move_done=move_done,
-        manifest=manifest,
-        max_doc_chars=max_doc_chars,
-        validate=not no_validate,
         handle_signals=True,
-        workers=workers,
-        doc_timeout=doc_timeout or None,
+        **settings,
     )
     hook = None if no_tracking else default_hook()
-    result = _run(sources, out_dir, options, hook, quiet)
+    result = _run(sources, out_dir, run_options, hook, quiet)
     click.echo(_summary(result, out_dir, tracked=hook is not None))
     sys.exit(result.exit_code)
 
@@ -149,22 +132,19 @@ def status_cmd(out_dir: Path, as_json: bool) -> None:
     try:
         status = checkpoint_status(out_dir)
     except InputError as exc:
-        click.echo(f"kpi status: error: {exc}", err=True)
-        sys.exit(2)
+        options.fail("status", str(exc))
     click.echo(json.dumps(status, ensure_ascii=False, indent=2) if as_json else format_status(status))
 
 
-def _run(sources: tuple[str, ...], out_dir: Path, options: Any, hook: Any, quiet: bool) -> Any:
+def _run(sources: tuple[str, ...], out_dir: Path, run_options: Any, hook: Any, quiet: bool) -> Any:
     """The stream run, logging to stderr; exit 2 on unusable input, 130 when a batch was abandoned."""
     from kpi.stream.runner import BatchAbandoned, run_stream
 
-    console = _terminal_console() if not quiet else None
-    with _stderr_logging(quiet, console):
+    with command_output(quiet, bar=False):
         try:
-            result = run_stream(sources, out_dir, options, hook=hook)
+            result = run_stream(sources, out_dir, run_options, hook=hook)
         except InputError as exc:
-            click.echo(f"kpi stream: error: {exc}", err=True)
-            sys.exit(2)
+            options.fail("stream", str(exc))
         except BatchAbandoned as exc:
             click.echo(
                 f"kpi stream: {exc}: the current batch was abandoned; it is replayed on restart", err=True

@@ -8,12 +8,13 @@ one-line message.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+
+from kpi.commands import options
 
 if TYPE_CHECKING:
     import polars as pl
@@ -22,21 +23,15 @@ __all__ = ["format_summary", "track_cmd"]
 
 
 @click.command("track")
-@click.argument("records", nargs=-1, required=True, metavar="RECORDS...")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for tracking.parquet and report.html.",
-)
+@options.inputs("records", "RECORDS...")
+@options.out("Folder for tracking.parquet and report.html.")
 @click.option(
     "--documents",
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSONL, CSV or Parquet of documents (id or doc_id, published, region): fills region and "
     "published of records that lack them, and names reports that exist even if they gave no record.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No notes on stderr (the summary is still printed).")
+@options.quiet("No notes on stderr (the summary is still printed).")
 def track_cmd(records: tuple[str, ...], out_dir: Path, documents: Path | None, quiet: bool) -> None:
     """Track the targets in RECORDS against the results reported a year later.
 
@@ -57,8 +52,7 @@ def track_cmd(records: tuple[str, ...], out_dir: Path, documents: Path | None, q
         gaps = keying_gaps(frame)
         tracking = build_tracking(frame, documents=docs)
     except (TrackInputError, MissingColumnsError) as exc:
-        click.echo(f"kpi track: error: {exc}", err=True)
-        sys.exit(2)
+        options.fail("track", str(exc))
     if gaps["not_keyed"]:
         note(explain_gaps(gaps, documents is not None))
     write_tracking(tracking, out_dir / "tracking.parquet")
