@@ -70,7 +70,7 @@ class Vocabulary:
     baseline_after: tuple[str, ...]
     baseline_start: tuple[str, ...]
     plans: dict[str, int]
-    furniture_line: re.Pattern[str]  # any of the [line] patterns
+    furniture_lines: tuple[re.Pattern[str], ...]
     furniture_max_line_chars: int
     list_headings: tuple[str, ...]
     list_max_item_chars: int
@@ -305,7 +305,7 @@ def load() -> Vocabulary:
         baseline_after=tuple(periods["baseline"]["after_year"]),
         baseline_start=tuple(periods["baseline"]["start"]),
         plans={k: int(v) for k, v in periods["plans"].items()},
-        furniture_line=_compile("furniture", "line", _any_of(furn["line"]["patterns"])),
+        furniture_lines=tuple(_compile("furniture", "line", p) for p in furn["line"]["patterns"]),
         furniture_max_line_chars=int(furn["line"]["max_line_chars"]),
         list_headings=tuple(furn["list"]["headings"]),
         list_max_item_chars=int(furn["list"]["max_item_chars"]),

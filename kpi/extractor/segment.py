@@ -15,7 +15,8 @@ from kpi.adapters.dates import parse_date
 from kpi.extractor import reach
 from kpi.vocabulary import Vocabulary, load
 
-_BOUNDARY = re.compile(r"[。!?！？]+|\n")
+# A line break, or a run of 。!?！？ (written to open with a class, so the engine skips to the next one).
+_BOUNDARY = re.compile(r"[\n。!?！？](?:(?<=[。!?！？])[。!?！？]*)?")
 _NEWLINE = re.compile(r"\n")
 _LINE = re.compile(r"[^\n]*")
 
@@ -121,7 +122,7 @@ def _line_furniture(text: str, v: Vocabulary) -> list[tuple[int, int]]:
         if len(stripped) <= reach.LIST_HEADING_MAX and any(h in stripped for h in v.list_headings):
             in_list = True
         short = len(stripped) <= v.furniture_max_line_chars
-        if in_list or (short and v.furniture_line.search(line)):
+        if in_list or (short and any(p.search(line) for p in v.furniture_lines)):
             spans.append((m.start(), m.end()))
     return spans
 
@@ -136,8 +137,9 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-# Every dateline holds a year in digits or an RFC 822 date; only lines with one are searched.
-_DATE_HINT = re.compile(r"(?=[\dd])(?:(?:19|20)\d\d[-/.年]|\d{4} \d\d:\d\d|date:)")
+# Every dateline holds a year 19xx/20xx, an RFC 822 date (a year and a time) or `date:`; only lines
+# with one are searched. Written to open with a class, so the engine skips to the next 1, 2 or d.
+_DATE_HINT = re.compile(r"[12d](?:(?<=1)9\d\d[-/.年]|(?<=2)0\d\d[-/.年]|(?<=[12])\d{3} \d\d:\d\d|(?<=d)ate:)")
 
 
 def _datelines(text: str, v: Vocabulary) -> list[tuple[int, date]]:

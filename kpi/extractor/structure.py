@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import add
 
 from kpi.extractor.structure_vocab import ModeSpec, structure
 from kpi.first_chars import guarded
@@ -27,37 +28,42 @@ _NUMBER = re.compile(r"(?=\d)(?<![\d.])\d+(?:\.\d+)?(?![\d.]*年)")  # a figure,
 @dataclass(frozen=True, slots=True)
 class _Scanner:
     """One pass over a paragraph finds every word of evidence: years, plan names, mode words and aspect
-    words (each word knows the modes it counts for and its aspect weight)."""
+    words (each word knows the modes it counts for and its aspect weight). Modes are indices into
+    `structure().modes`, and a paragraph's evidence is a list in that order."""
 
     pattern: re.Pattern[str]  # mode and aspect words
     marks: re.Pattern[str]  # years and plan names, whose place matters
     headings: re.Pattern[str]
-    heading_modes: dict[str, tuple[str, ...]]  # heading word -> the modes it opens
-    modes: dict[str, tuple[str, ...]]  # word -> the modes whose `words` hold it
+    heading_modes: dict[str, tuple[int, ...]]  # heading word -> the modes it opens
+    modes: dict[str, tuple[int, ...]]  # word -> the modes whose `words` hold it
     aspect: dict[str, float]  # word -> done weight minus planned weight
-    bias: tuple[tuple[str, float], ...]  # mode -> its prior
-    aspect_sign: tuple[tuple[str, int], ...]  # mode -> +1 for a mode of results, -1 for one of plans
+    bias: tuple[float, ...]  # each mode's prior
+    aspect_sign: tuple[int, ...]  # +1 for a mode of results, -1 for one of plans
+    index: dict[str, int]  # mode name -> index
 
 
 @cache
 def _scanner() -> _Scanner:
     s = structure()
+    index = {m.name: i for i, m in enumerate(s.modes)}
     words = {w for m in s.modes for w in m.words} | set(s.done) | set(s.planned)
     pattern = re.compile(guarded(alternation(words)))
-    modes = {w: tuple(m.name for m in s.modes if w in m.words) for w in words}
+    modes = {w: tuple(i for i, m in enumerate(s.modes) if w in m.words) for w in words}
     aspect = {w: s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in words}
     heads = {h for m in s.modes for h in m.headings}
-    heading_modes = {h: tuple(m.name for m in s.modes if h in m.headings) for h in heads}
+    heading_modes = {h: tuple(i for i, m in enumerate(s.modes) if h in m.headings) for h in heads}
     plan_starts = re.escape("".join(sorted({p[0] for p in load().plans} | {"1", "2"})))
-    marks = re.compile(rf"(?=[{plan_starts}])(?:(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)}))")
+    marks = re.compile(
+        rf"(?=[{plan_starts}])(?:(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)}))"
+    )
     head_starts = re.escape("".join(sorted({h[0] for h in heads})))
     headings = re.compile(f"(?=[{head_starts}])(?=({alternation(heads)}))")
-    bias = tuple((m.name, m.bias) for m in s.modes)
-    sign = tuple((m.name, 1 if m.kind == "actual" else -1) for m in s.modes)
-    return _Scanner(pattern, marks, headings, heading_modes, modes, aspect, bias, sign)
+    bias = tuple(m.bias for m in s.modes)
+    sign = tuple(1 if m.kind == "actual" else -1 for m in s.modes)
+    return _Scanner(pattern, marks, headings, heading_modes, modes, aspect, bias, sign, index)
 
 
-def _opened(opener: str) -> set[str]:
+def _opened(opener: str) -> set[int]:
     """The modes whose heading words stand in a paragraph's opening."""
     scan = _scanner()
     return {mode for h in scan.headings.findall(opener) for mode in scan.heading_modes[h]}
@@ -92,39 +98,39 @@ def _year_mode(year: int, pub_year: int) -> tuple[str, ...]:
     return ("review_plan",)
 
 
-def emissions(paragraph: str, pub_year: int | None) -> dict[str, float]:
-    """The evidence of one paragraph for each mode (0 where it says nothing), read from its first
+def emissions(paragraph: str, pub_year: int | None) -> list[float]:
+    """The evidence of one paragraph for each mode (its prior where it says nothing), read from its first
     `evidence_chars` (the evidence is capped long before; a paragraph the length of a page costs no more)."""
     s, scan = structure(), _scanner()
-    sc = s.scoring
+    sc, index = s.scoring, scan.index
     paragraph = paragraph[: sc.evidence_chars]
-    score = dict(scan.bias)
+    score = list(scan.bias)
     for mode in _opened(paragraph[: sc.heading_chars]):
         score[mode] += sc.heading_weight
-    words: Counter[str] = Counter()
+    words = [0] * len(score)
     aspect = 0.0
     for word, n in Counter(scan.pattern.findall(paragraph)).items():
         aspect += scan.aspect[word] * n
         for mode in scan.modes[word]:
             words[mode] += n
     aspect += sc.number_weight * len(_NUMBER.findall(paragraph))
-    years: Counter[str] = Counter()
+    years = [0] * len(score)
     for match in scan.marks.finditer(paragraph):
-        found = match.group(match.lastgroup or 0)
         if match.lastgroup == "plan":
-            mode = _plan_modes(found, pub_year)
-            if mode:
-                score[mode] += sc.plan_heading_weight if match.start() < sc.plan_heading_chars else sc.plan_word_weight
+            name = _plan_modes(match.group("plan"), pub_year)
+            if name:
+                score[index[name]] += (
+                    sc.plan_heading_weight if match.start() < sc.plan_heading_chars else sc.plan_word_weight
+                )
         elif pub_year is not None and not _is_base(paragraph, match.start()):
-            years.update(_year_mode(int(found), pub_year))
-    for mode, n in words.items():
-        score[mode] += min(n * sc.word_weight, sc.word_cap)
-    for mode, n in years.items():
-        score[mode] += min(n * sc.year_weight, sc.year_cap)
+            for name in _year_mode(int(match.group("year")), pub_year):
+                years[index[name]] += 1
     if aspect:
         aspect = max(-sc.aspect_cap, min(sc.aspect_cap, aspect * sc.aspect_weight))
-        for mode, sign in scan.aspect_sign:
-            score[mode] += sign * aspect
+    for mode, (n, y, sign) in enumerate(zip(words, years, scan.aspect_sign)):  # added in this order
+        score[mode] += min(n * sc.word_weight, sc.word_cap)
+        score[mode] += min(y * sc.year_weight, sc.year_cap)
+        score[mode] += sign * aspect
     return score
 
 
@@ -134,7 +140,7 @@ def heading_modes(paragraphs: Sequence[str]) -> list[str]:
     s, mode, out = structure(), NONE, []
     for p in paragraphs:
         opened = _opened(p[: s.scoring.heading_chars])
-        mode = next((m.name for m in s.modes if m.name in opened), mode)
+        mode = s.modes[min(opened)].name if opened else mode
         out.append(mode)
     return out
 
@@ -147,26 +153,26 @@ def plan_periods_open(pub_year: int | None) -> bool:
 def decode(paragraphs: Sequence[str], pub_year: int | None) -> list[str]:
     """The most likely mode of each paragraph (Viterbi over emissions and the report's order)."""
     s = structure()
-    open_ = plan_periods_open(pub_year)
-    modes: tuple[ModeSpec, ...] = tuple(m for m in s.modes if open_ or not m.plan_period)
     if not paragraphs:
         return []
-    names = [m.name for m in modes]
-    cost = [[s.transitions.cost(a, b) for b in modes] for a in modes]  # cost[from][to]
+    open_ = plan_periods_open(pub_year)
+    kept = [i for i, m in enumerate(s.modes) if open_ or not m.plan_period]
+    modes: list[ModeSpec] = [s.modes[i] for i in kept]
+    into = [[s.transitions.cost(a, b) for a in modes] for b in modes]  # into[to][from]
     first = emissions(paragraphs[0], pub_year)
-    best = [first[n] for n in names]
+    best = [first[i] for i in kept]
     back: list[list[int]] = []
     for paragraph in paragraphs[1:]:
         em = emissions(paragraph, pub_year)
         step, ptr = [], []
-        for j, name in enumerate(names):
-            cand = [b + c[j] for b, c in zip(best, cost)]
+        for i, costs in zip(kept, into):
+            cand = list(map(add, best, costs))
             top = max(cand)
-            step.append(top + em[name])
+            step.append(top + em[i])
             ptr.append(cand.index(top))
         best = step
         back.append(ptr)
-    k = max(range(len(modes)), key=best.__getitem__)
+    k = best.index(max(best))
     path = [k]
     for ptr in reversed(back):
         k = ptr[k]
