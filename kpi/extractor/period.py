@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from kpi.extractor import reach
 from kpi.extractor.segment import Sentence
@@ -66,6 +66,7 @@ def _year_in(text: str, pub: date | None, ref: int | None, limit: int | None = N
 _TOPIC_YEAR = re.compile(r"(?:^|[。!?！？])\s*(?P<year>(?:19|20)\d{2})年(?:度)?[,，:：]")
 
 
+@lru_cache(maxsize=256)  # every quantity of a sentence asks it of the same paragraph text
 def _topic_year(paragraph_before: str) -> int | None:
     """A year that opens an earlier sentence of the paragraph as its topic ("2021年，…") carries over."""
     found = None

@@ -15,7 +15,9 @@ from kpi.vocabulary import Vocabulary, load
 _TEN = Decimal(10)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and some 40,000 are built
+# per 3 M characters. Stages never change one; they build another with `replace`.
+@dataclass(slots=True, kw_only=True)
 class Quantity:
     start: int  # mention span, comparator words included
     end: int

@@ -22,7 +22,8 @@ from kpi.vocabulary import alternation, load
 
 NONE = "none"
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
-_NUMBER = re.compile(r"(?=\d)(?<![\d.])\d+(?:\.\d+)?(?![\d.]*年)")  # a figure, not a year
+# A figure, not a year; it opens with a digit (not after a digit or a point), so the engine skips to one.
+_NUMBER = re.compile(r"\d(?<![\d.]\d)\d*(?:\.\d+)?(?![\d.]*年)")
 
 
 @dataclass(frozen=True, slots=True)
