@@ -14,13 +14,14 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from record_builders import record
 
 import kpi.extractor.extract
 from kpi import pipeline
 from kpi.cli import cli
 from kpi.frame import extract_frame, records_frame
 from kpi.io.readers import DeadLetter, Document
-from kpi.record import DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, Record, make_record_id
+from kpi.record import DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, Record
 
 OUTPUTS = ["datapackage.json", "dead_letter.parquet", "quarantine.parquet", "records.parquet", "summary.json"]
 TEXT = "今年力争认定高新技术企业130家。"
@@ -28,26 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def record_for(doc_id: str, published: date | None = None, region: str | None = None) -> Record:
-    return Record(
-        record_id=make_record_id(doc_id, 10, 14),
-        doc_id=doc_id,
-        published=published,
-        region=region,
-        sentence=TEXT,
-        mention="130家",
-        span_start=10,
-        span_end=14,
-        indicator="高新技术企业",
-        indicator_id=None,
-        value=130.0,
-        value_max=None,
-        unit="count",
-        counter="家",
-        dimension="count",
-        comparator="=",
-        kind="target",
-        period_year=2024,
-    )
+    return record(doc_id=doc_id, published=published, region=region, sentence=TEXT, span_start=10)
 
 
 @pytest.fixture

@@ -17,16 +17,16 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from record_builders import percent_record
 from tracking_country import country_table, provinces
 
-from kpi.record import Record, make_record_id, records_to_arrow
+from kpi.record import Record, records_to_arrow
 from kpi.tracking import build_tracking, write_report
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
@@ -48,28 +48,8 @@ FLAGS = [
 ]
 
 
-def _rec(kind: str, value: float, doc: str, pub: str, year: int, iid: str, at: int, **kw: object) -> Record:
-    mention = str(kw.pop("mention", f"{value:g}%"))
-    return Record(
-        record_id=make_record_id(doc, at, at + len(mention)),
-        doc_id=doc,
-        published=date.fromisoformat(pub),
-        region=str(kw.pop("region", "全国")),
-        sentence=mention,
-        mention=mention,
-        span_start=at,
-        span_end=at + len(mention),
-        indicator=None,
-        indicator_id=iid,
-        value=value,
-        value_max=kw.pop("value_max", None),
-        unit=str(kw.pop("unit", "percent")),
-        counter=None,  # type: ignore[arg-type]
-        dimension="percent",
-        comparator=str(kw.pop("comparator", "=")),
-        kind=kind,
-        period_year=year,
-    )
+def _rec(kind: str, value: float, doc: str, pub: str, year: int, iid: str, at: int, **kw: Any) -> Record:
+    return percent_record(kind, value, doc=doc, published=pub, year=year, at=at, indicator_id=iid, **kw)
 
 
 @pytest.fixture(scope="module")

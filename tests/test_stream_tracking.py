@@ -15,7 +15,6 @@ import signal
 import subprocess
 import time
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -23,12 +22,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from polars.testing import assert_frame_equal
+from record_builders import gdp_growth_record
 from test_stream_crash import env, newest_plan, run, stream_cmd, uncommitted
 from test_tracking_gold import CORPUS, _load, compare_to_gold
 
 from kpi.cli import cli
 from kpi.pipeline import run_extract
-from kpi.record import Record, make_record_id, records_to_arrow
+from kpi.record import Record, records_to_arrow
 from kpi.stream.checkpoint import Checkpoint, batch_name
 from kpi.stream.hook import default_hook, takes_quarantine
 from kpi.stream.runner import StreamOptions, run_stream
@@ -114,27 +114,8 @@ def test_the_default_hook_tracks_and_is_given_quarantine():
 
 
 def _record(kind: str, value: float, doc: str, published: str, year: int) -> Record:
-    mention = f"{value:g}%"
-    return Record(
-        record_id=make_record_id(doc, 8, 8 + len(mention)),
-        doc_id=doc,
-        published=date.fromisoformat(published),
-        region="全国",
-        sentence=f"国内生产总值增长{mention}",
-        mention=mention,
-        span_start=8,
-        span_end=8 + len(mention),
-        indicator="国内生产总值",
-        indicator_id=None,  # the tracker reads it from the sentence
-        value=value,
-        value_max=None,
-        unit="percent",
-        counter=None,
-        dimension="percent",
-        comparator="~" if kind == "target" else "=",
-        kind=kind,
-        period_year=year,
-    )
+    # indicator_id none: the tracker reads it from the sentence
+    return gdp_growth_record(kind, value, doc=doc, published=published, year=year, at=8, indicator_id=None)
 
 
 def test_quarantined_results_count_and_unkeyed_records_are_not_kept():

@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from record_builders import percent_record
 
 from kpi.record import Record, make_record_id, polars_schema, records_to_arrow
 from kpi.tracking import build_tracking, tracking_polars_schema
@@ -126,36 +127,23 @@ def rec(
     published: str,
     year: int | None,
     at: int = 0,
-    region: str = "全国",
     iid: str | None = "gdp_growth",
-    unit: str = "percent",
-    comparator: str = "=",
-    value_max: float | None = None,
     sentence: str | None = None,
     mention: str | None = None,
+    **fields: Any,
 ) -> Record:
+    """A percent record whose mention stands in `sentence` (the mention alone unless given) at `at`."""
     mention = mention or f"{value:g}%"
     sentence = sentence or mention
     start = at + sentence.index(mention)
-    return Record(
-        record_id=make_record_id(doc, start, start + len(mention)),
-        doc_id=doc,
-        published=date.fromisoformat(published),
-        region=region,
-        sentence=sentence,
-        mention=mention,
-        span_start=start,
-        span_end=start + len(mention),
-        indicator=None,
-        indicator_id=iid,
-        value=float(value),
-        value_max=value_max,
-        unit=unit,
-        counter=None,
-        dimension="percent",
-        comparator=comparator,
-        kind=kind,
-        period_year=year,
+    return percent_record(
+        kind,
+        float(value),
+        doc=doc,
+        published=published,
+        year=year,
+        at=start,
+        **{"indicator_id": iid, "sentence": sentence, "mention": mention, **fields},
     )
 
 

@@ -4,40 +4,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
 from click.testing import CliRunner
+from record_builders import gdp_growth_record
 
 from kpi.cli import cli
-from kpi.record import Record, make_record_id, records_to_arrow
+from kpi.record import Record, records_to_arrow
 from kpi.tracking import TRACKING_SCHEMA
 
 
 def _rec(kind: str, value: float, doc: str, published: str, year: int, at: int = 0) -> Record:
-    mention = f"{value:g}%"
-    return Record(
-        record_id=make_record_id(doc, at, at + len(mention)),
-        doc_id=doc,
-        published=date.fromisoformat(published),
-        region="全国",
-        sentence=f"国内生产总值增长{mention}",
-        mention=mention,
-        span_start=at,
-        span_end=at + len(mention),
-        indicator="国内生产总值",
-        indicator_id="gdp_growth",
-        value=value,
-        value_max=None,
-        unit="percent",
-        counter=None,
-        dimension="percent",
-        comparator="~" if kind == "target" else "=",
-        kind=kind,
-        period_year=year,
-    )
+    return gdp_growth_record(kind, value, doc=doc, published=published, year=year, at=at)
 
 
 def _write(path: Path, records: list[Record], *, quarantine: bool = False) -> Path:

@@ -16,8 +16,9 @@ from typing import Any
 
 import polars as pl
 import pytest
+from record_builders import percent_record
 
-from kpi.record import Record, make_record_id, records_to_arrow
+from kpi.record import Record, records_to_arrow
 from kpi.tracking import build_tracking
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "tracking"
@@ -64,25 +65,20 @@ def _record(
     end = _SENTENCE_END.search(text, at)
     sentence = text[start : end.end() if end else len(text)]
     q = q or {}
-    return Record(
-        record_id=make_record_id(doc["id"], at, at + len(mention)),
-        doc_id=doc["id"],
-        published=date.fromisoformat(doc["published"]),
+    return percent_record(
+        kind,
+        float(q.get("value", value)),
+        doc=doc["id"],
+        published=doc["published"],
+        year=year,
+        at=at,
         region=doc["region"],
         sentence=sentence,
         mention=mention,
-        span_start=at,
-        span_end=at + len(mention),
-        indicator=None,
         indicator_id=indicator_id,
-        value=float(q.get("value", value)),
         value_max=q.get("value_max"),
         unit=q.get("unit", unit),
-        counter=None,
-        dimension="percent",
         comparator=q.get("comparator", comparator),
-        kind=kind,
-        period_year=year,
     )
 
 
@@ -92,30 +88,19 @@ def _gold_records(
     out: list[Record] = []
     for pair in gold:
         iid = pair["indicator_id"] if with_ids else None
-        t = pair["target"]
-        out.append(
+        actuals = pair.get("actual_conflicts") or ([pair["actual"]] if pair.get("actual") else [])
+        out += [
             _record(
-                docs[t["doc_id"]],
-                t["context"],
-                t["mention"],
-                kind="target",
+                docs[q["doc_id"]],
+                q["context"],
+                q["mention"],
+                kind=kind,
                 year=pair["period_year"],
-                q=t,
+                q=q,
                 indicator_id=iid,
             )
-        )
-        for a in pair.get("actual_conflicts") or ([pair["actual"]] if pair.get("actual") else []):
-            out.append(
-                _record(
-                    docs[a["doc_id"]],
-                    a["context"],
-                    a["mention"],
-                    kind="actual",
-                    year=pair["period_year"],
-                    q=a,
-                    indicator_id=iid,
-                )
-            )
+            for kind, q in [("target", pair["target"]), *(("actual", a) for a in actuals)]
+        ]
     return out
 
 

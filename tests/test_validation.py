@@ -15,26 +15,21 @@ from typing import Any
 
 import polars as pl
 import pytest
+from record_builders import PLAIN
 
 from kpi.record import COLUMNS, QUARANTINE_SCHEMA, RECORD_SCHEMA, make_record_id, polars_schema
 from kpi.validation import SchemaError, ValidationOutcome, default_suite_path, validate_records
 
 SCHEMA = polars_schema(RECORD_SCHEMA)
 
+# the seed 力争2023年建成1家省级研发平台 (indicator and span_start are set per row)
 BASE: dict[str, Any] = {
+    **PLAIN,
     "doc_id": "004_263125f143b17550",
     "published": date(2022, 11, 3),
-    "region": None,
     "sentence": "力争2023年建成1家省级研发平台。",
     "mention": "1家",
-    "indicator_id": None,
     "value": 1.0,
-    "value_max": None,
-    "unit": "count",
-    "counter": "家",
-    "dimension": "count",
-    "comparator": "=",
-    "kind": "target",
     "period_year": 2023,
     "period_start": 2023,
 }

@@ -13,37 +13,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
+from record_builders import record as plain_record
 
 from kpi.cli import cli
-from kpi.record import RECORD_SCHEMA, Record, make_record_id, records_to_arrow
+from kpi.record import RECORD_SCHEMA, Record, records_to_arrow
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_2013 = ROOT / "data" / "004_263125f143b17550.txt"
 
 
 def record(i: int, **overrides: Any) -> Record:
-    fields: dict[str, Any] = {
-        "doc_id": f"doc{i // 3}",
-        "published": date(2024, 1, 5),
-        "region": None,
-        "sentence": "今年力争认定高新技术企业130家。",
-        "mention": "130家",
-        "span_start": 12 + 20 * i,
-        "indicator": "高新技术企业",
-        "indicator_id": None,
-        "value": 130.0,
-        "value_max": None,
-        "unit": "count",
-        "counter": "家",
-        "dimension": "count",
-        "comparator": "=",
-        "kind": "target",
-        "period_year": 2024,
-    }
-    fields.update(overrides)
-    fields["span_end"] = fields["span_start"] + len(fields["mention"])
-    fields["record_id"] = make_record_id(fields["doc_id"], fields["span_start"], fields["span_end"])
-    return Record(**fields)
+    return plain_record(**{"doc_id": f"doc{i // 3}", "span_start": 12 + 20 * i, **overrides})
 
 
 def good_table(n: int = 6) -> pa.Table:
