@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kpi.io.atomic import atomic_path, publish, temp_beside
+from kpi.io.closing import ClosedOnExit
 from kpi.vocabulary import vocabulary_digests
 
 __all__ = ["ParquetSink", "lineage_metadata", "write_json_atomic"]
@@ -49,7 +49,7 @@ def write_json_atomic(path: str | Path, obj: Any) -> Path:
     return path
 
 
-class ParquetSink:
+class ParquetSink(ClosedOnExit):
     """Append tables to one Parquet file, a row group per `write`; `close` publishes it atomically.
 
     The file always has `schema` (plus lineage metadata), even when nothing was written. Use it as
@@ -102,14 +102,3 @@ class ParquetSink:
             self._writer.close()
             self._writer = None
         self._temp.unlink(missing_ok=True)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.abort()

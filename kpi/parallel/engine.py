@@ -10,9 +10,9 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from types import TracebackType
 from typing import Any, Protocol, Self
 
+from kpi.io.closing import ClosedOnExit
 from kpi.io.readers import DeadLetter, Document, Item, dead_letter
 from kpi.record import COLUMNS, Record
 
@@ -140,14 +140,6 @@ class Extraction(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-class _Engine:
+class _Engine(ClosedOnExit):
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> Any:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()

@@ -10,7 +10,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from multiprocessing.connection import wait
-from types import TracebackType
 from typing import Any
 
 from kpi.io.readers import Document, Item
@@ -308,10 +307,6 @@ class WorkerPool(_Engine):
             worker.process.join(max(0.0, deadline - time.monotonic()))
         self._kill_all()
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self._kill_all()
+    def abort(self) -> None:
+        """Kill the workers at once (the `with` block raised)."""
+        self._kill_all()

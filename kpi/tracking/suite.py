@@ -169,38 +169,54 @@ def _formats() -> list[Any]:
     return out
 
 
+def _where(kind: Any, column: str, condition: Any, name: str, why: str) -> Any:
+    """`kind` (a null or not-null expectation) on `column`, for the rows `condition` selects."""
+    return _named(kind(column=column, row_condition=condition), name, why)
+
+
 def _status_rules() -> list[Any]:
     """What each status implies of the result columns (tracking README rules 1–3)."""
     pending, judged = Column("status") == "pending", Column("status").is_in(["met", "missed"])
     not_unclear = Column("status").is_in(["met", "missed", "pending"])
-    return [
-        _named(
-            gxe.ExpectColumnValuesToBeNull(column="actual_value", row_condition=pending),
+    null, not_null = gxe.ExpectColumnValuesToBeNull, gxe.ExpectColumnValuesToNotBeNull
+    rules = [
+        (
+            null,
+            "actual_value",
+            pending,
             "pending_has_no_actual",
             "tracking README rule 1: pending means no report of the next year exists, so there is no result",
         ),
-        _named(
-            gxe.ExpectColumnValuesToBeNull(column="actual_record_id", row_condition=pending),
+        (
+            null,
+            "actual_record_id",
+            pending,
             "pending_has_no_actual_source",
             "tracking README rule 1: a pending row points at no result record",
         ),
-        _named(
-            gxe.ExpectColumnValuesToNotBeNull(column="actual_value", row_condition=judged),
+        (
+            not_null,
+            "actual_value",
+            judged,
             "judged_has_actual",
             "tracking README rule 3: met and missed are decided on a numeric result",
         ),
-        _named(
-            gxe.ExpectColumnValuesToNotBeNull(column="actual_record_id", row_condition=judged),
+        (
+            not_null,
+            "actual_record_id",
+            judged,
             "judged_has_actual_source",
             "the report shows where each result was stated",
         ),
-        _named(
-            gxe.ExpectColumnValuesToNotBeNull(
-                column="actual_doc_id", row_condition=Column("actual_value").is_not_null()
-            ),
+        (
+            not_null,
+            "actual_doc_id",
+            Column("actual_value").is_not_null(),
             "actual_has_source",
             "a result value comes from a document of the next year; its doc_id is kept",
         ),
+    ]
+    return [_where(*rule) for rule in rules] + [
         _named(
             ExpectColumnListLengthsToBeBetween(
                 column="actual_conflicts", min_value=0, max_value=0, row_condition=not_unclear
@@ -216,13 +232,17 @@ def _ranges() -> list[Any]:
     ranged = Column("target_comparator") == "between"
     single = Column("target_comparator").is_in([c for c in COMPARATORS if c != "between"])
     return [
-        _named(
-            gxe.ExpectColumnValuesToNotBeNull(column="target_value_max", row_condition=ranged),
+        _where(
+            gxe.ExpectColumnValuesToNotBeNull,
+            "target_value_max",
+            ranged,
             "range_has_high_end",
             "ANNOTATION.md §2: a range (between) has its high end in value_max",
         ),
-        _named(
-            gxe.ExpectColumnValuesToBeNull(column="target_value_max", row_condition=single),
+        _where(
+            gxe.ExpectColumnValuesToBeNull,
+            "target_value_max",
+            single,
             "only_ranges_have_high_end",
             "ANNOTATION.md §2: everything but a range has value_max null",
         ),

@@ -1,0 +1,28 @@
+"""`ClosedOnExit`: what a `with` block owns is closed when the block ends, or aborted when it raised."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+
+class ClosedOnExit:
+    """A context manager calling `close()` when its block succeeds and `abort()` when it raises (an
+    abort closes unless the subclass knows a quicker way to drop what it holds)."""
+
+    def close(self) -> object:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        self.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()
