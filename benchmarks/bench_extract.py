@@ -19,7 +19,6 @@ tree, identical tables) is benchmarks/bench_parallel.py.
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import io
 import itertools
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_corpus import ensure_corpus, generate_documents
+from make_corpus import corpus_parser, ensure_corpus, generate_documents
 
 WARMUP_DOCS = 5
 
@@ -155,10 +154,7 @@ def _report(corpus: Path, inproc: dict[str, float], cli: dict[str, Any] | None) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--mb", type=float, default=10, help="corpus size in 2**20 characters (default 10)")
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--corpus", type=Path, help="an existing corpus JSONL (default: built in a temp dir)")
+    ap = corpus_parser(__doc__.split("\n\n")[0], mb=10)
     ap.add_argument("--no-cli", action="store_true", help="skip the end-to-end `kpi extract` run")
     ap.add_argument(
         "--profile", type=int, default=0, metavar="N", help="cProfile N documents, print the top 15"

@@ -20,7 +20,6 @@ other work shared the machine: on a loaded machine the wall ratio understates th
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_corpus import ensure_corpus
+from make_corpus import corpus_parser, ensure_corpus
 
 TABLES = ("records", "quarantine", "dead_letter")
 SAMPLE_EVERY = 0.05  # seconds; sampling more often costs the measured run CPU
@@ -122,10 +121,7 @@ def corpus_chars(path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--mb", type=float, default=3.4, help="corpus size in 2**20 characters (default 3.4)")
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--corpus", type=Path, help="an existing corpus JSONL (default: built in a temp dir)")
+    ap = corpus_parser(__doc__.split("\n\n")[0], mb=3.4)
     ap.add_argument("--workers", default="1,2", help="comma-separated values of N (default 1,2)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per N (default 3)")
     ap.add_argument("--validate", action="store_true", help="validate too (default: --no-validate)")

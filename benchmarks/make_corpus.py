@@ -129,7 +129,6 @@ def write_corpus(out: Path, *, mb: float = 10, seed: int = 7) -> tuple[int, int]
     return docs, chars
 
 
-
 def ensure_corpus(path: Path | None, *, mb: float, seed: int) -> Path:
     """`path`, or the cached corpus of `mb` MiB and `seed` in the temp folder, built when missing."""
     import tempfile
@@ -139,6 +138,16 @@ def ensure_corpus(path: Path | None, *, mb: float, seed: int) -> Path:
         print(f"building {corpus} …", file=sys.stderr)
         write_corpus(corpus, mb=mb, seed=seed)
     return corpus
+
+
+def corpus_parser(description: str, *, mb: float) -> argparse.ArgumentParser:
+    """A benchmark's argument parser with the corpus options `ensure_corpus` takes: --mb, --seed, --corpus."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--mb", type=float, default=mb, help=f"corpus size in 2**20 characters (default {mb:g})")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--corpus", type=Path, help="an existing corpus JSONL (default: built in a temp dir)")
+    return ap
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
