@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Self
 
 
@@ -19,10 +18,8 @@ class ClosedOnExit:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if kind is None:
+    def __exit__(self, *exc_info: object) -> None:  # (type, value, traceback), as kpi.parallel's Extraction
+        if exc_info[0] is None:
             self.close()
         else:
             self.abort()
