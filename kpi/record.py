@@ -129,6 +129,12 @@ DEAD_LETTER_SCHEMA = pa.schema(
         pa.field("raw", pa.binary(), nullable=True, metadata={"description": "the input bytes when <= 1 MB"}),
     ]
 )
+# The tables of a run's output, by name (the file or folder name a sink gives them).
+OUTPUT_SCHEMAS: dict[str, pa.Schema] = {
+    "records": RECORD_SCHEMA,
+    "quarantine": QUARANTINE_SCHEMA,
+    "dead_letter": DEAD_LETTER_SCHEMA,
+}
 DEAD_LETTER_REASONS: tuple[str, ...] = (
     "decode_error",
     "empty",

@@ -21,7 +21,7 @@ from kpi import pipeline
 from kpi.cli import cli
 from kpi.frame import extract_frame, records_frame
 from kpi.io.readers import DeadLetter, Document
-from kpi.record import DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA, Record
+from kpi.record import OUTPUT_SCHEMAS, RECORD_SCHEMA, Record
 
 OUTPUTS = ["datapackage.json", "dead_letter.parquet", "quarantine.parquet", "records.parquet", "summary.json"]
 TEXT = "今年力争认定高新技术企业130家。"
@@ -76,11 +76,7 @@ def test_run_writes_every_file_with_its_schema(corpus, tmp_path):
     result = invoke(corpus, "--out", out)
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == OUTPUTS
-    for name, schema in [
-        ("records", RECORD_SCHEMA),
-        ("quarantine", QUARANTINE_SCHEMA),
-        ("dead_letter", DEAD_LETTER_SCHEMA),
-    ]:
+    for name, schema in OUTPUT_SCHEMAS.items():
         assert pq.read_schema(out / f"{name}.parquet").names == schema.names
     summary = summary_json(out)
     assert {k: summary[k] for k in ("documents_in", "documents_processed", "dead_letters", "records")} == {

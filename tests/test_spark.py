@@ -22,9 +22,8 @@ from spark_session import ROOT, needs_spark, short_documents, spark  # noqa: F40
 
 from kpi.cli import cli
 from kpi.pipeline import run_extract
-from kpi.record import DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA
+from kpi.record import OUTPUT_SCHEMAS, QUARANTINE_SCHEMA, RECORD_SCHEMA
 
-TABLES = {"records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA, "dead_letter": DEAD_LETTER_SCHEMA}
 SUMMARY_KEYS = ("documents_in", "documents_processed", "dead_letters", "records", "quarantined")
 
 
@@ -39,13 +38,15 @@ def _rows(table: pa.Table, schema: pa.Schema) -> Counter[str]:
 def _spark_table(out: Path, name: str) -> pa.Table:
     files = sorted((out / name).glob("*.parquet"))
     assert files, f"{out / name} holds no Parquet file"
-    return pa.concat_tables([pq.read_table(f).select(TABLES[name].names).cast(TABLES[name]) for f in files])
+    return pa.concat_tables(
+        [pq.read_table(f).select(OUTPUT_SCHEMAS[name].names).cast(OUTPUT_SCHEMAS[name]) for f in files]
+    )
 
 
 def assert_same_tables(batch_out: Path, spark_out: Path) -> dict[str, int]:
     """Every table of the Spark run equals the batch run's (all columns, as multisets); returns sizes."""
     sizes = {}
-    for name, schema in TABLES.items():
+    for name, schema in OUTPUT_SCHEMAS.items():
         expected = pq.read_table(batch_out / f"{name}.parquet")
         got = _spark_table(spark_out, name)
         assert got.schema.names == schema.names
@@ -97,7 +98,7 @@ def test_spark_extract_equals_kpi_extract_on_the_sample_corpus(spark, tmp_path: 
     assert sizes["records"] > 0
     package = json.loads((tmp_path / "spark" / "datapackage.json").read_text(encoding="utf-8"))
     paths = {r["name"]: r["path"] for r in package["resources"]}
-    for name in TABLES:
+    for name in OUTPUT_SCHEMAS:
         assert paths[name] and all((tmp_path / "spark" / p).is_file() for p in paths[name])
     assert not [p.name for p in (tmp_path / "spark").iterdir() if p.name.startswith(".")]
 

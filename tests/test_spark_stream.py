@@ -25,9 +25,8 @@ import pytest
 from spark_session import SPARK_MASTER, needs_spark, short_documents
 
 from kpi.pipeline import run_extract
-from kpi.record import DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA
+from kpi.record import OUTPUT_SCHEMAS
 
-TABLES = {"records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA, "dead_letter": DEAD_LETTER_SCHEMA}
 PART = re.compile(r"part-\d{10}\.parquet")
 WAIT = 240  # seconds for any one step; a loaded CI box starts Spark slowly
 
@@ -145,7 +144,7 @@ def test_stream_killed_three_times_loses_and_duplicates_nothing(tmp_path: Path):
 
     expected = tmp_path / "expected"
     run_extract([source], expected)
-    for name, schema in TABLES.items():
+    for name, schema in OUTPUT_SCHEMAS.items():
         names = sorted(p.name for p in (out / name).iterdir())
         assert names and all(PART.fullmatch(n) for n in names), names  # no temporary or empty leftovers
         got = pq.read_table(sorted((out / name).glob("*.parquet")))  # a plain glob, no Spark metadata

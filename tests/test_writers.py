@@ -21,7 +21,7 @@ from kpi.record import (
     DEAD_LETTER_REASONS,
     DEAD_LETTER_SCHEMA,
     KINDS,
-    QUARANTINE_SCHEMA,
+    OUTPUT_SCHEMAS,
     RECORD_SCHEMA,
     REQUIRED,
     Record,
@@ -121,7 +121,7 @@ def resources_by_name():
 
 @pytest.mark.parametrize(
     ("name", "schema"),
-    [("records", RECORD_SCHEMA), ("quarantine", QUARANTINE_SCHEMA), ("dead_letter", DEAD_LETTER_SCHEMA)],
+    list(OUTPUT_SCHEMAS.items()),
 )
 def test_datapackage_fields_match_the_arrow_schemas(name, schema):
     fields = resources_by_name()[name]["schema"]["fields"]

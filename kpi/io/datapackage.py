@@ -14,14 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from kpi.io.writers import write_json_atomic
-from kpi.record import (
-    COMPARATORS,
-    DEAD_LETTER_REASONS,
-    DEAD_LETTER_SCHEMA,
-    KINDS,
-    QUARANTINE_SCHEMA,
-    RECORD_SCHEMA,
-)
+from kpi.record import COMPARATORS, DEAD_LETTER_REASONS, KINDS, OUTPUT_SCHEMAS
 from kpi.vocabulary import read_toml, vocabulary_digests
 
 __all__ = ["BATCH_PATHS", "datapackage_descriptor", "table_schema", "write_datapackage"]
@@ -36,7 +29,6 @@ _TITLES = {
     "quarantine": "KPI records that failed an expectation, with the names of the expectations",
     "dead_letter": "Inputs that could not become documents, with the reason",
 }
-_SCHEMAS = {"records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA, "dead_letter": DEAD_LETTER_SCHEMA}
 _RECORD_ID_PATTERN = "^[0-9a-f]{16}$"
 
 
@@ -110,7 +102,7 @@ def _resource(name: str, path: str | list[str]) -> dict[str, Any]:
         "profile": "tabular-data-resource",
         "format": "parquet",
         "mediatype": "application/vnd.apache.parquet",
-        "schema": table_schema(_SCHEMAS[name], constrain_values=name != "quarantine"),
+        "schema": table_schema(OUTPUT_SCHEMAS[name], constrain_values=name != "quarantine"),
     }
     if name == "records":
         resource["schema"]["primaryKey"] = ["record_id"]
