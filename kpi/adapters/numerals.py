@@ -35,6 +35,7 @@ def magnitude(chars: str) -> Decimal:
     return factor
 
 
+@lru_cache(maxsize=4096)
 def parse_arabic(surface: str) -> Decimal:
     """'3.9亿' -> 390000000, '1,821万' -> 18210000, '8亿2000万' -> 820000000, '12' -> 12."""
     text = surface.replace(",", "").replace(" ", "")

@@ -99,7 +99,9 @@ def interpret(
     before = text[max(sentence.start, start - reach.SENTENCE_BEFORE) : start]
     clause = clause_of(before)
     clause_start = start - len(clause)
-    named = sentence_year(text, sentence, start, pub, section.year, clause_start if section.mode != NONE else None)
+    named = sentence_year(
+        text, sentence, start, pub, section.year, clause_start if section.mode != NONE else None
+    )
     fallback = section.year if section.mode != NONE else (pub.year if pub else None)
     year = named if named is not None else fallback
     if section.mode == NONE:

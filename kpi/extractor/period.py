@@ -39,6 +39,7 @@ def _pattern() -> re.Pattern[str]:
     )
 
 
+@lru_cache(maxsize=1024)  # the quantities of a sentence share its topic and its paragraph's text
 def _year_in(text: str, pub: date | None, ref: int | None, limit: int | None = None) -> int | None:
     """The year named last in `text` (among words starting before `limit`), or None."""
     v = load()
@@ -66,15 +67,13 @@ def _year_in(text: str, pub: date | None, ref: int | None, limit: int | None = N
 _TOPIC_YEAR = re.compile(r"(?:^|[。!?！？])\s*(?P<year>(?:19|20)\d{2})年(?:度)?[,，:：]")
 
 
-@lru_cache(maxsize=256)  # every quantity of a sentence asks it of the same paragraph text
+@lru_cache(maxsize=256)
 def _topic_year(paragraph_before: str) -> int | None:
     """A year that opens an earlier sentence of the paragraph as its topic ("2021年，…") carries over."""
     found = None
     for m in _TOPIC_YEAR.finditer(paragraph_before):
         found = int(m.group("year"))
     return found
-
-
 
 
 def sentence_year(

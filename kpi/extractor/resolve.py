@@ -89,7 +89,7 @@ def resolve(m: re.Match[str]) -> Quantity | None:
         high *= unit.scale
         if high <= value:
             return None
-    num_group = next(k for k in ("num", "cnum", "bare", "punit") if g.get(k))
+    num_group = "num" if g["num"] else "cnum" if g["cnum"] else "bare" if g["bare"] else "punit"
     num_start = m.start(num_group)
     start = m.start() if g.get("pre") and v.prefix_comparators.get(g["pre"]) != "=" else num_start  # type: ignore[arg-type]
     return Quantity(

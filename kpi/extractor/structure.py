@@ -128,10 +128,15 @@ def emissions(paragraph: str, pub_year: int | None) -> list[float]:
                 years[index[name]] += 1
     if aspect:
         aspect = max(-sc.aspect_cap, min(sc.aspect_cap, aspect * sc.aspect_weight))
-    for mode, (n, y, sign) in enumerate(zip(words, years, scan.aspect_sign)):  # added in this order
-        score[mode] += min(n * sc.word_weight, sc.word_cap)
-        score[mode] += min(y * sc.year_weight, sc.year_cap)
-        score[mode] += sign * aspect
+    for mode, n in enumerate(words):  # words, then years, then aspect: each score sums in this order
+        if n:
+            score[mode] += min(n * sc.word_weight, sc.word_cap)
+    for mode, n in enumerate(years):
+        if n:
+            score[mode] += min(n * sc.year_weight, sc.year_cap)
+    if aspect:
+        for mode, sign in enumerate(scan.aspect_sign):
+            score[mode] += sign * aspect
     return score
 
 
