@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, Literal
 
-from kpi.vocabulary import VocabularyError, read_toml
+from kpi.vocabulary import VocabularyError, Words, read_toml
 
 Direction = Literal["higher", "lower"]
 Measure = Literal["growth", "level", "share", "count", "rate", "change"]
@@ -62,8 +62,8 @@ class Indicator:
     direction: str
     measure: str
     unit_dimension: str
-    synonyms: tuple[str, ...]
-    exclude: tuple[str, ...] = ()
+    synonyms: Words
+    exclude: Words = ()
 
     def __post_init__(self) -> None:
         if not _ID.match(self.id):
@@ -86,12 +86,12 @@ class Indicator:
 class MatchingRules:
     """The [matching] table: words read around a synonym in an indicator phrase."""
 
-    neutral_bridges: tuple[str, ...]
-    change_bridges: tuple[str, ...]
-    reference_cues: tuple[str, ...]
-    share_cues: tuple[str, ...]
-    gap_breaks: tuple[str, ...]
-    quantity_words: tuple[str, ...]
+    neutral_bridges: Words
+    change_bridges: Words
+    reference_cues: Words
+    share_cues: Words
+    gap_breaks: Words
+    quantity_words: Words
     max_gap: int
     max_prefix: int
     cue_window: int

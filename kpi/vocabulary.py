@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from kpi.first_chars import guarded
 
 T = TypeVar("T")
+Words = tuple[str, ...]  # a list of words in a vocabulary file: `table` checks it is non-empty, each word too
 VOCAB_FILES = ("units", "comparators", "cues", "periods", "furniture", "blocklist")
 
 # The top-level tables of every file in kpi/vocab: a file with a table not listed (or lacking one) fails
@@ -92,32 +93,32 @@ class Vocabulary:
 class KindCues:
     """cues.toml [kind]: the words that make a quantity a target or a result."""
 
-    target: tuple[str, ...]
-    actual: tuple[str, ...]
-    target_weak: tuple[str, ...]
-    actual_weak: tuple[str, ...]
-    comparison: tuple[str, ...]
+    target: Words
+    actual: Words
+    target_weak: Words
+    actual_weak: Words
+    comparison: Words
 
 
 @dataclass(frozen=True, slots=True)
 class RankCues:
     """cues.toml [rank]: 居全国第3位, 排名第一."""
 
-    scopes: tuple[str, ...]
-    verbs: tuple[str, ...]
-    first: tuple[str, ...]
-    ordinal_followers: tuple[str, ...]
+    scopes: Words
+    verbs: Words
+    first: Words
+    ordinal_followers: Words
 
 
 @dataclass(frozen=True, slots=True)
 class QualifierCues:
     """cues.toml [qualifier]: an amount that qualifies a noun (500万元以上企业) is no KPI."""
 
-    joiners: tuple[str, ...]
-    followers: tuple[str, ...]
-    preceders: tuple[str, ...]
-    threshold_dimensions: tuple[str, ...]
-    breakers: tuple[str, ...]
+    joiners: Words
+    followers: Words
+    preceders: Words
+    threshold_dimensions: Words
+    breakers: Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ class PartialPeriod:
     """cues.toml [partial_period]: early in the year the current year is planned, unless a part of it is reported."""
 
     early_months: int
-    words: tuple[str, ...]
+    words: Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +192,7 @@ def read_toml(name: str) -> dict[str, Any]:
 
 def _value(where: str, kind: str, value: Any) -> Any:
     """`value` as a field of type `kind` (the annotation's text), or VocabularyError naming `where`."""
-    if kind == "tuple[str, ...]":
+    if kind in ("Words", "tuple[str, ...]"):
         if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
             raise VocabularyError(f"{where}: expected a non-empty list of words, got {value!r}")
         return tuple(value)
@@ -211,26 +212,33 @@ def _value(where: str, kind: str, value: Any) -> Any:
     raise VocabularyError(f"{where}: expected {kind}, got {value!r}")
 
 
-def table(cls: type[T], name: str, key: str, data: Any, given: dict[str, Any] | None = None) -> T:
-    """The dataclass `cls` from the TOML table `data` (`[key]` of NAME.toml) and the fields `given` that
-    the file does not hold (a table's own name): unknown and missing keys, wrong types and empty lists
-    raise VocabularyError naming the file and key."""
-    where, given = f"{name}.toml [{key}]", given or {}
+def checked(name: str, key: str, data: Any, **kinds: str) -> dict[str, Any]:
+    """The TOML table `data` (`[key]` of NAME.toml) with exactly the keys of `kinds`, each value checked
+    as its kind (an annotation's text: Words, int, float, bool, str, Decimal): unknown and missing keys,
+    wrong types and empty lists raise VocabularyError naming the file and key."""
+    where = f"{name}.toml [{key}]"
     if not isinstance(data, dict):
         raise VocabularyError(f"{where}: expected a table, got {data!r}")
-    kinds = {f.name: str(f.type) for f in fields(cls) if f.name not in given}  # type: ignore[arg-type]
     unknown, missing = sorted(set(data) - set(kinds)), sorted(set(kinds) - set(data))
     if unknown or missing:
         raise VocabularyError(f"{where}: unknown key(s) {unknown}, missing key(s) {missing}")
-    return cls(**given, **{k: _value(f"{where} {k}", kind, data[k]) for k, kind in kinds.items()})
+    return {k: _value(f"{where} {k}", kind, data[k]) for k, kind in kinds.items()}
 
 
-def _words(name: str, key: str, data: Any, field: str = "words") -> tuple[str, ...]:
+def table(cls: type[T], name: str, key: str, data: Any, given: dict[str, Any] | None = None) -> T:
+    """The dataclass `cls` from the TOML table `data` (`[key]` of NAME.toml, checked against the field
+    types) and the fields `given` that the file does not hold (a table's own name)."""
+    given = given or {}
+    kinds = {f.name: str(f.type) for f in fields(cls) if f.name not in given}  # type: ignore[arg-type]
+    return cls(**given, **checked(name, key, data, **kinds))
+
+
+def _words(name: str, key: str, data: Any, field: str = "words") -> Words:
     """The one list of words a table `[key]` holds under `field`."""
     where = f"{name}.toml [{key}]"
     if not isinstance(data, dict) or set(data) != {field}:
         raise VocabularyError(f"{where}: expected exactly the key {field!r}, got {data!r}")
-    return _value(f"{where} {field}", "tuple[str, ...]", data[field])  # type: ignore[no-any-return]
+    return _value(f"{where} {field}", "Words", data[field])  # type: ignore[no-any-return]
 
 
 def _fixed(data: dict[str, Any], dims: dict[str, str]) -> dict[str, FixedQuantity]:

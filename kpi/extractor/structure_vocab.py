@@ -1,6 +1,6 @@
 """`vocab/structure.toml` as typed, frozen dataclasses that check themselves at load (through
-`kpi.vocabulary.table`): an unknown or missing key, a wrong type or an empty list fails naming the file
-and the key."""
+`kpi.vocabulary.table` and `checked`): an unknown or missing key, a wrong type or an empty list fails
+naming the file and the key."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from kpi.vocabulary import VocabularyError, read_toml, table
+from kpi.vocabulary import VocabularyError, Words, checked, read_toml, table
 
 _NAME = "structure"
 KINDS = ("target", "actual")
@@ -27,41 +27,14 @@ def _weights(data: Any, key: str) -> dict[str, float]:
 
 
 @dataclass(frozen=True, slots=True)
-class Spans:
-    words: tuple[str, ...]
-    flows: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Override:
-    actual: tuple[str, ...]
-    target: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _RegionTable:
-    head_chars: int
-    institutions: tuple[str, ...]
-    suffixes: tuple[str, ...]
-    generic: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Bulletin:
-    head_chars: int
-    title_max_chars: int
-    title_words: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class ModeSpec:
     name: str
     rank: int
     kind: str
     bias: float
     plan_period: bool
-    headings: tuple[str, ...]
-    words: tuple[str, ...]
+    headings: Words
+    words: Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +72,8 @@ class Transitions:
 @dataclass(frozen=True, slots=True)
 class SpecialRegion:
     name: str
-    strong: tuple[str, ...]
-    weak: tuple[str, ...]
+    strong: Words
+    weak: Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,19 +84,19 @@ class Structure:
     scoring: Scoring
     done: dict[str, float]  # word -> weight
     planned: dict[str, float]
-    spans: tuple[str, ...]
-    flows: tuple[str, ...]
+    spans: Words
+    flows: Words
     transitions: Transitions
-    override_actual: tuple[str, ...]
-    override_target: tuple[str, ...]
+    override_actual: Words
+    override_target: Words
     region_head_chars: int
-    institutions: tuple[str, ...]
-    region_suffixes: tuple[str, ...]
+    institutions: Words
+    region_suffixes: Words
     region_generic: frozenset[str]
     special_regions: tuple[SpecialRegion, ...]
     bulletin_head_chars: int
     bulletin_title_max_chars: int
-    bulletin_words: tuple[str, ...]
+    bulletin_words: Words
 
     def mode(self, name: str) -> ModeSpec:
         return next(m for m in self.modes if m.name == name)
@@ -151,10 +124,14 @@ def parse(data: dict[str, Any]) -> Structure:
     special = region.pop("special", None)
     if not isinstance(special, dict) or not special:
         raise VocabularyError(f"{_NAME}.toml [region.special]: expected a table of regions")
-    places = table(_RegionTable, _NAME, "region", region)
-    spans = table(Spans, _NAME, "spans", data["spans"])
-    override = table(Override, _NAME, "override", data["override"])
-    bulletin = table(Bulletin, _NAME, "bulletin", data["bulletin"])
+    places = checked(
+        _NAME, "region", region, head_chars="int", institutions="Words", suffixes="Words", generic="Words"
+    )
+    spans = checked(_NAME, "spans", data["spans"], words="Words", flows="Words")
+    override = checked(_NAME, "override", data["override"], actual="Words", target="Words")
+    bulletin = checked(
+        _NAME, "bulletin", data["bulletin"], head_chars="int", title_max_chars="int", title_words="Words"
+    )
     return Structure(
         genre_threshold=_weights({"threshold": genre["threshold"]}, "genre")["threshold"],
         work_report_signals=_weights(genre["work_report"], "genre.work_report"),
@@ -162,21 +139,22 @@ def parse(data: dict[str, Any]) -> Structure:
         scoring=table(Scoring, _NAME, "scoring", data["scoring"]),
         done=_weights(data["aspect"]["done"], "aspect.done"),
         planned=_weights(data["aspect"]["planned"], "aspect.planned"),
-        spans=spans.words,
-        flows=spans.flows,
+        spans=spans["words"],
+        flows=spans["flows"],
         transitions=table(Transitions, _NAME, "transitions", data["transitions"]),
-        override_actual=override.actual,
-        override_target=override.target,
-        region_head_chars=places.head_chars,
-        institutions=places.institutions,
-        region_suffixes=places.suffixes,
-        region_generic=frozenset(places.generic),
+        override_actual=override["actual"],
+        override_target=override["target"],
+        region_head_chars=places["head_chars"],
+        institutions=places["institutions"],
+        region_suffixes=places["suffixes"],
+        region_generic=frozenset(places["generic"]),
         special_regions=tuple(
-            table(SpecialRegion, _NAME, f"region.special.{n}", spec, {"name": n}) for n, spec in special.items()
+            table(SpecialRegion, _NAME, f"region.special.{n}", spec, {"name": n})
+            for n, spec in special.items()
         ),
-        bulletin_head_chars=bulletin.head_chars,
-        bulletin_title_max_chars=bulletin.title_max_chars,
-        bulletin_words=bulletin.title_words,
+        bulletin_head_chars=bulletin["head_chars"],
+        bulletin_title_max_chars=bulletin["title_max_chars"],
+        bulletin_words=bulletin["title_words"],
     )
 
 
