@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from extract_inputs import LAYOUTS, jsonl, run, summary_of
 
 import kpi.extractor.extract
 from kpi.cli import cli
@@ -33,26 +34,6 @@ def quiet_extractor(monkeypatch):
 
     monkeypatch.setattr(kpi.extractor.extract, "extract", extract)
     return seen
-
-
-def run(*args: str, stdin: bytes | None = None):
-    result = CliRunner().invoke(cli, ["extract", *map(str, args)], input=stdin)
-    assert "Traceback" not in result.output + result.stderr, result.stderr
-    return result
-
-
-def summary_of(out: Path) -> dict:
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["documents_in"] == summary["documents_processed"] + summary["dead_letters"]
-    assert summary["dead_letters"] == sum(summary["dead_letters_by_reason"].values())
-    assert pq.read_metadata(out / "dead_letter.parquet").num_rows == summary["dead_letters"]
-    return summary
-
-
-def jsonl(path: Path, *lines: str | dict) -> Path:
-    body = [json.dumps(x, ensure_ascii=False) if isinstance(x, dict) else x for x in lines]
-    path.write_text("\n".join(body) + "\n", encoding="utf-8")
-    return path
 
 
 def _gbk(d: Path) -> Path:
@@ -248,29 +229,10 @@ def test_nearly_clean_and_bom_inputs_are_documents(tmp_path, quiet_extractor, ma
     assert (summary["decoded_with_replacement"], summary["replaced_bytes"]) == (min(replaced, 1), replaced)
 
 
-def _jsonl_repeat(d: Path) -> list[Path]:
-    return [jsonl(d / "in.jsonl", {"id": "a", "text": SIMPLIFIED}, {"id": "a", "text": TRADITIONAL})]
-
-
-def _file_and_line(d: Path) -> list[Path]:
-    (d / "a.txt").write_text(TRADITIONAL, encoding="utf-8")
-    return [jsonl(d / "in.jsonl", {"id": "a", "text": SIMPLIFIED}), d / "a.txt"]
-
-
-def _txt_and_html(d: Path) -> list[Path]:
-    (d / "in").mkdir()
-    (d / "in" / "a.html").write_text(SIMPLIFIED, encoding="utf-8")
-    (d / "in" / "a.txt").write_text(TRADITIONAL, encoding="utf-8")
-    return [d / "in"]
-
-
-@pytest.mark.parametrize(
-    ("make", "first"),
-    [(_jsonl_repeat, "in.jsonl:1"), (_file_and_line, "in.jsonl:1"), (_txt_and_html, "a.html")],
-    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
-)
-def test_repeated_id_is_a_duplicate_id_dead_letter(tmp_path, quiet_extractor, make, first):
-    result = run(*make(tmp_path), "--out", tmp_path / "out")
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda v: v.__name__)
+def test_repeated_id_is_a_duplicate_id_dead_letter(tmp_path, quiet_extractor, layout):
+    inputs, first, _ = layout(tmp_path, "a", SIMPLIFIED, TRADITIONAL)
+    result = run(*inputs, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.stderr
     summary = summary_of(tmp_path / "out")
     assert (summary["documents_in"], summary["documents_processed"], summary["dead_letters"]) == (2, 1, 1)

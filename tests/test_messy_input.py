@@ -4,17 +4,15 @@ marks and repeated ids lose nothing and merge nothing, and the counts always bal
 from __future__ import annotations
 
 import codecs
-import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
+from extract_inputs import LAYOUTS, jsonl, run, summary_of
 
 import kpi
-from kpi.cli import cli
 
 PARAGRAPH = (
     "今年力争新招引科技型企业100家，技术合同交易额达3.9亿元。全年地区生产总值增长6.5%左右，"
@@ -23,21 +21,6 @@ PARAGRAPH = (
 TRADITIONAL = "香港特別行政區政府今年將興建公營房屋三萬個單位，經濟增長預測為3.2%。"
 REPORT = "\n".join([PARAGRAPH] * 220)  # about 20,000 characters, six records a paragraph
 HK_REPORT = "\n".join([TRADITIONAL] * 300)
-
-
-def run(*args: object):
-    result = CliRunner().invoke(cli, ["extract", *map(str, args)])
-    assert "Traceback" not in result.output + result.stderr, result.stderr
-    return result
-
-
-def summary_of(out: Path) -> dict:
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["documents_in"] == summary["documents_processed"] + summary["dead_letters"]
-    assert summary["dead_letters"] == sum(summary["dead_letters_by_reason"].values())
-    assert pl.read_parquet(out / "dead_letter.parquet").height == summary["dead_letters"]
-    assert pl.read_parquet(out / "records.parquet").height == summary["records"]
-    return summary
 
 
 def n_records(*texts: str) -> int:
@@ -149,38 +132,10 @@ def test_single_file_keeps_its_stem(tmp_path):
     assert pl.read_parquet(tmp_path / "out" / "records.parquet")["doc_id"].unique().to_list() == ["report"]
 
 
-def jsonl(path: Path, *rows: dict) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _within_jsonl(d: Path) -> list[Path]:
-    return [jsonl(d / "in.jsonl", {"id": "r1", "text": PARAGRAPH}, {"id": "r1", "text": TRADITIONAL})]
-
-
-def _across_inputs(d: Path) -> list[Path]:
-    (d / "r1.txt").write_text(TRADITIONAL, encoding="utf-8")
-    return [jsonl(d / "in.jsonl", {"id": "r1", "text": PARAGRAPH}), d / "r1.txt"]
-
-
-def _two_extensions(d: Path) -> list[Path]:
-    (d / "docs").mkdir()
-    (d / "docs" / "r1.html").write_text(PARAGRAPH, encoding="utf-8")
-    (d / "docs" / "r1.txt").write_text(TRADITIONAL, encoding="utf-8")
-    return [d / "docs"]
-
-
-@pytest.mark.parametrize(
-    ("make", "first", "second"),
-    [
-        (_within_jsonl, "in.jsonl:1", "in.jsonl:2"),
-        (_across_inputs, "in.jsonl:1", "r1.txt"),
-        (_two_extensions, "r1.html", "r1.txt"),
-    ],
-    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
-)
-def test_a_repeated_id_is_a_duplicate_id_dead_letter_naming_the_first(tmp_path, make, first, second):
-    result = run(*make(tmp_path), "--out", tmp_path / "out")
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda v: v.__name__)
+def test_a_repeated_id_is_a_duplicate_id_dead_letter_naming_the_first(tmp_path, layout):
+    inputs, first, second = layout(tmp_path, "r1", PARAGRAPH, TRADITIONAL)
+    result = run(*inputs, "--out", tmp_path / "out")
     assert result.exit_code == 0, result.stderr
     summary = summary_of(tmp_path / "out")
     assert (summary["documents_in"], summary["documents_processed"]) == (2, 1)
