@@ -22,7 +22,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from kpi.extractor import phrase as ph
 from kpi.extractor import reach
@@ -293,8 +293,7 @@ def indicator_at(sentence: str, offset: int, dimension: str) -> str:
 _NUMBER = re.compile(r"[\d.,%]+")
 
 
-@dataclass(frozen=True, slots=True)
-class _Mention:
+class _Mention(NamedTuple):
     start: int
     end: int
     dimension: str

@@ -35,6 +35,17 @@ class End:
         return self.pattern.search(s, max(0, len(s) - END_WINDOW))
 
 
+@dataclass(frozen=True, slots=True)
+class RankWords:
+    """[rank]: what a rank's indicator is written with."""
+
+    verbs_rev: re.Pattern[str]  # verbs and the rank word closing a phrase, reversed
+    verb: re.Pattern[str]
+    scope: re.Pattern[str]  # 全国, 全省, 中部地区
+    word: str  # 排名
+    number: re.Pattern[str]  # the place itself at a phrase's end (第3, 首位)
+
+
 @dataclass(frozen=True)
 class Words:
     quotes: dict[int, None]
@@ -68,17 +79,13 @@ class Words:
     decrease: frozenset[str]
     changed: str
     predicate: re.Pattern[str]
-    rank_verbs_rev: re.Pattern[str]
-    rank_verb: re.Pattern[str]
-    rank_scope: re.Pattern[str]
-    rank_word: str
+    rank: RankWords
     act: re.Pattern[str]  # acts (with their adverbs) at the start of a phrase
     act_any: re.Pattern[str]
     enum_opener: re.Pattern[str]  # acts and change words, which open a list of examples
     act_end: End
     attributes: re.Pattern[str]  # a phrase made of attribute nouns only
     attribute_end: End
-    rank_number: re.Pattern[str]
     thing_stop: re.Pattern[str]
     thing_lead: re.Pattern[str]
     not_thing: re.Pattern[str]
@@ -189,11 +196,13 @@ def _rank_words(v: dict[str, Any]) -> dict[str, Any]:
     """[rank]: the words of a rank's indicator."""
     rank = v["rank"]
     return {
-        "rank_verbs_rev": re.compile(f"^(?:{_rev(rank['verbs'] + [rank['word']])})+"),
-        "rank_verb": re.compile(alternation(rank["verbs"])),
-        "rank_scope": re.compile(alternation(rank["scopes"])),
-        "rank_word": rank["word"],
-        "rank_number": re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
+        "rank": RankWords(
+            verbs_rev=re.compile(f"^(?:{_rev(rank['verbs'] + [rank['word']])})+"),
+            verb=re.compile(alternation(rank["verbs"])),
+            scope=re.compile(alternation(rank["scopes"])),
+            word=rank["word"],
+            number=re.compile(f"(?:{'|'.join(rank['number_patterns'])}|{alternation(rank['first'])})$"),
+        )
     }
 
 

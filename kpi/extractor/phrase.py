@@ -131,7 +131,7 @@ def thing(w: Words, post: str) -> tuple[str, int]:
     mark = post.find(w.item_mark, at, end)
     while mark >= 0:
         rest = clean(w, post[mark + 1 : end])
-        if w.predicate.match(rest) or w.rank_verb.match(rest) or w.attributes.match(rest):
+        if w.predicate.match(rest) or w.rank.verb.match(rest) or w.attributes.match(rest):
             end = mark
             break
         mark = post.find(w.item_mark, mark + 1, end)
@@ -149,20 +149,20 @@ def owner(w: Words, post: str) -> str:
 def rank(w: Words, lead: str, mention: str, subject: str) -> tuple[str, str]:
     """居全国第3位 → (ranked measure)全国排名; also the ranked measure when the lead names it."""
     s = w.anywhere.sub("", w.space.sub("", lead + mention).translate(w.quotes))
-    s = w.rank_number.sub("", s)
+    s = w.rank.number.sub("", s)
     if w.change_end.search(s):  # 排名上升11位: a change of rank
         return clean(w, s), ""
-    scopes = list(w.rank_scope.finditer(s))
+    scopes = list(w.rank.scope.finditer(s))
     if scopes:
         before, scope = s[: scopes[-1].start()], scopes[-1].group()
     else:
-        verbs = list(w.rank_verb.finditer(s))
+        verbs = list(w.rank.verb.finditer(s))
         before, scope = (s[: verbs[-1].start()], s[verbs[-1].end() :]) if verbs else (s, "")
-    m = w.rank_verbs_rev.match(before[::-1])
+    m = w.rank.verbs_rev.match(before[::-1])
     if m:
         before = before[: len(before) - m.end()]
     before = clean(w, before)
-    return (before or subject) + scope + w.rank_word, before
+    return (before or subject) + scope + w.rank.word, before
 
 
 def _shared_tail(w: Words, first: str, last: str) -> str:
