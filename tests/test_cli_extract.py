@@ -140,7 +140,8 @@ def test_a_known_record_lands_in_records_parquet(corpus, tmp_path):
     assert result.exit_code == 0
     records = pl.read_parquet(tmp_path / "out" / "records.parquet")
     assert records.columns == RECORD_SCHEMA.names
-    assert sorted(records["doc_id"]) == ["a", "c", "sub/b"]  # a file under a folder has its relative path as id
+    # a file under a folder has its relative path as id
+    assert sorted(records["doc_id"]) == ["a", "c", "sub/b"]
     row = records.filter(pl.col("doc_id") == "c").row(0, named=True)
     assert row == {**record_for("c", date(2024, 1, 5), "福建省").to_dict()}
     assert summary_json(tmp_path / "out")["records"] == 3
@@ -244,7 +245,9 @@ def test_progress_sees_every_input_once(corpus, tmp_path):
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_an_extractor_bug_dead_letters_the_document_and_the_run_goes_on(corpus, tmp_path, monkeypatch, workers):
+def test_an_extractor_bug_dead_letters_the_document_and_the_run_goes_on(
+    corpus, tmp_path, monkeypatch, workers
+):
     def crash(text, *, doc_id, published=None, region=None):
         if doc_id == "a":
             raise KeyError("bug")
