@@ -122,6 +122,17 @@ def _narrow(m: re.Match[str]) -> str:
     return m.group(0).translate(_WIDTH)
 
 
+# The punctuation of Chinese prose, one in ten characters of a report: replaced by str.replace first, as a
+# regex callback for each comma would cost more than the rest of the stage.
+_PROSE_MARKS = tuple((c, chr(_WIDTH[ord(c)])) for c in "，；：（）！？\u3000")
+
+
+def _narrow_all(text: str) -> str:
+    for wide, narrow in _PROSE_MARKS:
+        text = text.replace(wide, narrow)
+    return _FULL_WIDTH.sub(_narrow, text)
+
+
 @dataclass(frozen=True, slots=True)
 class NormalisedText:
     """Normalised text plus anchors (normalised offset, raw offset) at every edit."""
@@ -167,7 +178,7 @@ def normalise(raw: str) -> NormalisedText:
         in_anchor.append(end)
         pos = end
     parts.append(raw[pos:])
-    text = _FULL_WIDTH.sub(_narrow, "".join(parts))
+    text = _narrow_all("".join(parts))
     simplified = to_simplified(text)
     if len(simplified) != len(text):  # OpenCC changed a length (rare phrase): convert line by line
         simplified = "\n".join(
