@@ -17,9 +17,12 @@ True
 from __future__ import annotations
 
 import re
-from re import _compiler  # type: ignore[attr-defined]
+from collections.abc import Sequence
+from re import (
+    _compiler,  # type: ignore[attr-defined]
+    _parser,  # type: ignore[attr-defined]
+)
 from re import _constants as c  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 _REPEATS = {c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT}
@@ -113,3 +116,17 @@ def guarded(pattern: str) -> str:
     or the first characters are not read."""
     chars = None if _engine_skips(pattern) else first_chars(pattern)
     return pattern if chars is None else f"(?=[{chars}])(?:{pattern})"
+
+
+def class_led(branches: Sequence[tuple[str, str]]) -> str:
+    """The alternation of `first + rest` for each (first, rest) branch, where `first` is the body of a
+    character class, written to open with one class holding every first character: the engine then
+    skips to a possible start by itself, as a lookahead guard cannot make it. After the class, each
+    branch looks back at its first character; branches keep their order (an earlier one wins).
+
+    >>> class_led([("第", ""), ("首", "位"), (r"\\d", "[位名]")])
+    '[第首\\\\d](?:(?<=[第])|(?<=[首])位|(?<=[\\\\d])[位名])'
+    """
+    firsts = "".join(dict.fromkeys(first for first, _ in branches))
+    return f"[{firsts}](?:" + "|".join(f"(?<=[{first}]){rest}" for first, rest in branches) + ")"
+

@@ -154,6 +154,15 @@ def alternation(words: Any) -> str:
     return _trie_regex(trie, top=True)
 
 
+def word_branches(words: Any) -> list[tuple[str, str]]:
+    """`words` as (first character, rest) branches for `kpi.first_chars.class_led`, the rests of one first
+    character joined as `alternation` joins words."""
+    rests: dict[str, list[str]] = {}
+    for word in words:
+        rests.setdefault(word[0], []).append(word[1:])
+    return [(re.escape(first), alternation(r)) for first, r in rests.items()]
+
+
 def _trie_regex(node: dict[str, Any], top: bool = False) -> str:
     branches = [re.escape(ch) + _trie_regex(node[ch]) for ch in sorted(node) if ch]
     if not branches:

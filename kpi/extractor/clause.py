@@ -31,9 +31,9 @@ class ClauseMarks:
 @cache
 def marks() -> ClauseMarks:
     c = indicator_vocab()["clause"]
-    mark = f"[{re.escape(c['marks'].replace(',', ''))}]"
+    mark = f"[{re.escape(c['marks'])}]"  # one class first: the engine skips to the next mark
     if "," in c["marks"]:  # 12,251: a thousands separator ends no clause (第1,7家 does)
-        mark += r"|(?<!\d),|,(?!\d{3}(?!\d))"
+        mark += r"(?<!\d,(?=\d{3}(?!\d)))"
     return ClauseMarks(re.compile(mark), re.compile(alternation(c["joiners"])), tuple(c["joiners"]))
 
 

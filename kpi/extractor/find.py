@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from kpi.extractor import reach
-from kpi.vocabulary import Vocabulary, alternation, load
+from kpi.first_chars import class_led
+from kpi.vocabulary import Vocabulary, alternation, load, word_branches
 
 # Linear time by construction (issue 11: a run of 2,000 digits took a minute, cubic in the run). Every
 # repetition is bounded (a real number is at most a few dozen characters) and no two quantifiers can
@@ -113,7 +114,8 @@ def build_patterns(v: Vocabulary) -> Patterns:
     """
     # Every rank holds one of these, so `find_ranks` searches only around them: the ordinal mark, a word
     # of first place, or a number with its place counter. The mark comes first: 第一位 anchors at its 第.
-    rank_anchor = rf"{_ORDINAL}|{first}|\d{_SPACE}[{_PLACES}]"
+    firsts = [w for w in rank_vocab.first if not w.startswith(_ORDINAL)]  # 第一位 anchors at its 第
+    rank_anchor = class_led([(_ORDINAL, ""), *word_branches(firsts), (r"\d", rf"{_SPACE}[{_PLACES}]")])
     fixed = alternation(v.fixed)
     implicit = rf"""
         (?=[\d{re.escape(starts)}])

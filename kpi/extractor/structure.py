@@ -17,8 +17,8 @@ from functools import cache
 from operator import add
 
 from kpi.extractor.structure_vocab import ModeSpec, structure
-from kpi.first_chars import guarded
-from kpi.vocabulary import alternation, load
+from kpi.first_chars import class_led, guarded
+from kpi.vocabulary import alternation, load, word_branches
 
 NONE = "none"
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
@@ -53,10 +53,8 @@ def _scanner() -> _Scanner:
     aspect = {w: s.done.get(w, 0.0) - s.planned.get(w, 0.0) for w in words}
     heads = {h for m in s.modes for h in m.headings}
     heading_modes = {h: tuple(i for i, m in enumerate(s.modes) if h in m.headings) for h in heads}
-    plan_starts = re.escape("".join(sorted({p[0] for p in load().plans} | {"1", "2"})))
-    marks = re.compile(
-        rf"(?=[{plan_starts}])(?:(?P<year>(?:19|20)\d{{2}})年|(?P<plan>{alternation(load().plans)}))"
-    )
+    # a year 19xx年/20xx年 or a plan's name (a year is the one that ends with 年)
+    marks = re.compile(class_led([("1", r"9\d\d年"), ("2", r"0\d\d年"), *word_branches(load().plans)]))
     head_starts = re.escape("".join(sorted({h[0] for h in heads})))
     headings = re.compile(f"(?=[{head_starts}])(?=({alternation(heads)}))")
     bias = tuple(m.bias for m in s.modes)
@@ -117,14 +115,15 @@ def emissions(paragraph: str, pub_year: int | None) -> list[float]:
     aspect += sc.number_weight * len(_NUMBER.findall(paragraph))
     years = [0] * len(score)
     for match in scan.marks.finditer(paragraph):
-        if match.lastgroup == "plan":
-            name = _plan_modes(match.group("plan"), pub_year)
+        found = match.group()
+        if not found.endswith("年"):
+            name = _plan_modes(found, pub_year)
             if name:
                 score[index[name]] += (
                     sc.plan_heading_weight if match.start() < sc.plan_heading_chars else sc.plan_word_weight
                 )
         elif pub_year is not None and not _is_base(paragraph, match.start()):
-            for name in _year_mode(int(match.group("year")), pub_year):
+            for name in _year_mode(int(found[:-1]), pub_year):
                 years[index[name]] += 1
     if aspect:
         aspect = max(-sc.aspect_cap, min(sc.aspect_cap, aspect * sc.aspect_weight))
