@@ -113,9 +113,18 @@ def extract(
         indicators = sentence_indicators(
             t, sentence.start, sentence.end, [q for q, _ in signed], [neg for _, neg in signed]
         )
+        pub = _published_at(sentence, lay, ctx)
         for (q, negative), indicator in zip(signed, indicators, strict=True):
-            records.append(_record(t, sentence, q, ctx, lay, doc_id, negative, indicator))
+            records.append(_record(t, sentence, q, ctx, pub, doc_id, negative, indicator))
     return records
+
+
+def _published_at(sentence: Sentence, lay: Layout, ctx: DocumentModel) -> date | None:
+    """The date the sentence speaks from: a dateline before it (never before the document's own)."""
+    pub = lay.date_before(sentence.start) or ctx.published
+    if ctx.published and pub and pub < ctx.published:
+        pub = ctx.published
+    return pub
 
 
 def _record(
@@ -123,14 +132,11 @@ def _record(
     sentence: Sentence,
     q: Quantity,
     ctx: DocumentModel,
-    lay: Layout,
+    pub: date | None,
     doc_id: str,
     negative: bool,
     indicator: str | None,
 ) -> Record:
-    pub = lay.date_before(sentence.start) or ctx.published
-    if ctx.published and pub and pub < ctx.published:
-        pub = ctx.published
     meaning = interpret(t, sentence, q.start, q.end, ctx, pub)
     unit = _unit(q, sentence, ctx)
     indicator_id = indicator_id_for(indicator, unit=unit)

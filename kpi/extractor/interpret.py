@@ -12,9 +12,9 @@ model) and its clause's own words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import NamedTuple
 
 from kpi.extractor import reach
 from kpi.extractor.classify import classify, clause_of
@@ -28,8 +28,7 @@ from kpi.vocabulary import alternation, load
 _LEVEL_REACH = 8  # a level word stands right before its figure (达到, 提高到, 突破)
 
 
-@dataclass(frozen=True, slots=True)
-class Meaning:
+class Meaning(NamedTuple):
     kind: str
     period_year: int | None
     period_start: int | None

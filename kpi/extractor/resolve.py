@@ -165,9 +165,18 @@ def resolve_fixed(m: re.Match[str]) -> Quantity:
 
 
 # Searched in the reach.SHARED_BEFORE characters before a quantity only, and bounded as the numbers of `find` are.
+_LIST_JOINERS = "、和及与,，"
 _SHARED = re.compile(
-    r"(?<![\d.,])(?P<num>\d{1,20}(?:\.\d{1,12})?)(?P<mag>[十百千万亿]{0,4})[ \t]*(?:、|和|及|与|,|，)[ \t]*$"
+    rf"(?<![\d.,])(?P<num>\d{{1,20}}(?:\.\d{{1,12}})?)(?P<mag>[十百千万亿]{{0,4}})[ \t]*[{_LIST_JOINERS}][ \t]*$"
 )
+
+
+def _after_joiner(text: str, pos: int) -> bool:
+    """Whether a list joiner (and blanks) stands right before `pos`: only then can `_SHARED` end there."""
+    k = pos
+    while k > 0 and text[k - 1] in " \t":
+        k -= 1
+    return k > 0 and text[k - 1] in _LIST_JOINERS
 
 
 def share_unit(q: Quantity, text: str) -> list[Quantity]:
@@ -177,7 +186,9 @@ def share_unit(q: Quantity, text: str) -> list[Quantity]:
         return []
     scale = load().units[q.surface_unit].scale if q.surface_unit in load().units else Decimal(1)
     shared, start = [], q.start
-    while (m := _SHARED.search(text, max(0, start - reach.SHARED_BEFORE), start)) is not None:
+    while _after_joiner(text, start) and (
+        m := _SHARED.search(text, max(0, start - reach.SHARED_BEFORE), start)
+    ):
         value = parse_arabic(m.group("num")) * magnitude(m.group("mag")) * scale
         end = m.start() + len(m.group("num")) + len(m.group("mag"))
         shared.append(
