@@ -106,34 +106,33 @@ def emissions(paragraph: str, pub_year: int | None) -> list[float]:
     score = list(scan.bias)
     for mode in _opened(paragraph[: sc.heading_chars]):
         score[mode] += sc.heading_weight
-    words = [0] * len(score)
+    words: dict[int, int] = {}
     aspect = 0.0
-    for word, n in Counter(scan.pattern.findall(paragraph)).items():
-        aspect += scan.aspect[word] * n
-        for mode in scan.modes[word]:
-            words[mode] += n
+    found = scan.pattern.findall(paragraph)
+    if found:
+        for word, n in Counter(found).items():
+            aspect += scan.aspect[word] * n
+            for mode in scan.modes[word]:
+                words[mode] = words.get(mode, 0) + n
     aspect += sc.number_weight * len(_NUMBER.findall(paragraph))
-    years = [0] * len(score)
+    years: dict[int, int] = {}
     for match in scan.marks.finditer(paragraph):
-        found = match.group()
-        if not found.endswith("年"):
-            name = _plan_modes(found, pub_year)
+        found_mark = match.group()
+        if not found_mark.endswith("年"):
+            name = _plan_modes(found_mark, pub_year)
             if name:
                 score[index[name]] += (
                     sc.plan_heading_weight if match.start() < sc.plan_heading_chars else sc.plan_word_weight
                 )
         elif pub_year is not None and not _is_base(paragraph, match.start()):
-            for name in _year_mode(int(found[:-1]), pub_year):
-                years[index[name]] += 1
+            for name in _year_mode(int(found_mark[:-1]), pub_year):
+                years[index[name]] = years.get(index[name], 0) + 1
+    for mode, n in words.items():  # words, then years, then aspect: each score sums in this order
+        score[mode] += min(n * sc.word_weight, sc.word_cap)
+    for mode, n in years.items():
+        score[mode] += min(n * sc.year_weight, sc.year_cap)
     if aspect:
         aspect = max(-sc.aspect_cap, min(sc.aspect_cap, aspect * sc.aspect_weight))
-    for mode, n in enumerate(words):  # words, then years, then aspect: each score sums in this order
-        if n:
-            score[mode] += min(n * sc.word_weight, sc.word_cap)
-    for mode, n in enumerate(years):
-        if n:
-            score[mode] += min(n * sc.year_weight, sc.year_cap)
-    if aspect:
         for mode, sign in enumerate(scan.aspect_sign):
             score[mode] += sign * aspect
     return score
