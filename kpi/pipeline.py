@@ -43,7 +43,7 @@ from kpi.record import (
     COLUMNS,
     DEAD_LETTER_REASONS,
     DEAD_LETTER_SCHEMA,
-    QUARANTINE_SCHEMA,
+    OUTPUT_SCHEMAS,
     RECORD_SCHEMA,
 )
 
@@ -55,7 +55,6 @@ Progress = Callable[[Item], None]
 Validator = Callable[[pl.DataFrame], Any]
 CHUNK_RAW_BYTES = 64 << 20  # also write a chunk once its dead letters hold this many raw bytes
 VALIDATION_ERROR = "validation_error"  # failed_expectations entry when the validator itself failed
-_TABLES = {"records": RECORD_SCHEMA, "quarantine": QUARANTINE_SCHEMA, "dead_letter": DEAD_LETTER_SCHEMA}
 
 
 @dataclass(slots=True)
@@ -193,7 +192,7 @@ def run_extract(
         engine = stack.enter_context(make_extraction(workers=workers, doc_timeout=doc_timeout))
         warming = warm_up_in_background(validator) if isinstance(engine, WorkerPool) else None
         sinks = {
-            name: stack.enter_context(ParquetSink(out / f"{name}.parquet", s)) for name, s in _TABLES.items()
+            name: stack.enter_context(ParquetSink(out / f"{name}.parquet", s)) for name, s in OUTPUT_SCHEMAS.items()
         }
         for records, dead in _chunks(items, engine, max(1, chunk_docs), summary, progress):
             if warming is not None:

@@ -34,7 +34,7 @@ from kpi.io.atomic import replace_folder
 from kpi.io.readers import DEFAULT_MAX_DOC_CHARS, DeadLetter, Document, InputError, Item, iter_inputs
 from kpi.io.writers import ParquetSink
 from kpi.pipeline import VALIDATION_ERROR, Summary, finish_run
-from kpi.record import DEAD_LETTER_SCHEMA
+from kpi.record import DEAD_LETTER_SCHEMA, OUTPUT_SCHEMAS
 from kpi.spark.extract import DOCUMENT_SCHEMA, extract_records, quarantine_struct
 from kpi.spark.session import DEFAULT_MASTER, spark_session
 from kpi.spark.validate import warm_up
@@ -47,7 +47,7 @@ __all__ = ["Extracted", "extract_staged", "run_spark_extract", "stage_documents"
 log = logging.getLogger("kpi.spark")
 
 Progress = Callable[[Item], None]
-TABLES = ("records", "quarantine", "dead_letter")
+TABLES = tuple(OUTPUT_SCHEMAS)  # the output tables, by name
 STAGE_ROW_GROUP_DOCS = 1_000  # documents (dead letters) per row group of the staging (dead letter) file
 STAGE_ROW_GROUP_CHARS = 32 << 20  # ... or fewer when they hold more characters (raw bytes) than this
 PARTITION_CHARS = 32 << 20  # at most about this much text per extraction task

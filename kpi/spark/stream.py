@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
-import pyarrow as pa
-
 from kpi.io.datapackage import write_datapackage
 from kpi.io.readers import (
     DEFAULT_MAX_DOC_CHARS,
@@ -50,7 +48,7 @@ from kpi.io.readers import (
 )
 from kpi.io.writers import ParquetSink, write_json_atomic
 from kpi.pipeline import Summary
-from kpi.record import DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA
+from kpi.record import OUTPUT_SCHEMAS
 from kpi.spark.batch import extract_staged, stage_documents
 from kpi.spark.session import DEFAULT_MASTER, spark_session
 from kpi.spark.validate import warm_up
@@ -62,11 +60,7 @@ __all__ = ["StreamResult", "run_spark_stream"]
 
 log = logging.getLogger("kpi.spark")
 
-TABLES: dict[str, pa.Schema] = {
-    "records": RECORD_SCHEMA,
-    "quarantine": QUARANTINE_SCHEMA,
-    "dead_letter": DEAD_LETTER_SCHEMA,
-}
+TABLES = OUTPUT_SCHEMAS  # name -> Arrow schema of each output table
 SOURCE_SCHEMA = "path STRING, modificationTime TIMESTAMP, length BIGINT, content BINARY"  # binaryFile's
 INPUT_GLOB = (
     "*.{" + ",".join(s.lstrip(".") for s in (*TEXT_SUFFIXES, *JSONL_SUFFIXES, *PARQUET_SUFFIXES)) + "}"

@@ -25,16 +25,12 @@ import pyarrow.parquet as pq
 
 from kpi.io.datapackage import datapackage_descriptor
 from kpi.io.writers import ParquetSink, lineage_metadata, write_json_atomic
-from kpi.record import DEAD_LETTER_SCHEMA, QUARANTINE_SCHEMA, RECORD_SCHEMA
+from kpi.record import OUTPUT_SCHEMAS
 from kpi.stream.checkpoint import batch_name
 
 __all__ = ["TABLES", "BatchOutput", "DeltaSink", "ParquetDatasetSink", "Sink", "make_sink"]
 
-TABLES: dict[str, pa.Schema] = {
-    "records": RECORD_SCHEMA,
-    "quarantine": QUARANTINE_SCHEMA,
-    "dead_letter": DEAD_LETTER_SCHEMA,
-}
+TABLES = OUTPUT_SCHEMAS  # name -> Arrow schema of each output table
 
 
 class BatchOutput:
