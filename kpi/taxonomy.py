@@ -1,7 +1,7 @@
 """The indicator taxonomy and the region gazetteer: what a number measures, and where.
 
 Both are data (`vocab/indicators.toml`, `vocab/regions.toml`), loaded once into frozen dataclasses that
-check themselves, so a bad entry fails at first use naming its file and key. An id is looked up from the
+check themselves (`kpi.vocabulary.table`), so a bad entry fails at first use naming its file and key. An id is looked up from the
 indicator phrase the extractor's resolver gives a number (`kpi.extractor.indicator`); with a sentence,
 the same resolver reads the phrase first. Matching is precompiled (one regex of all synonyms, longest
 first) and cached.
@@ -20,9 +20,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any, Literal
+from typing import Literal, TypeVar
 
-from kpi.vocabulary import VocabularyError, Words, read_toml
+from kpi.vocabulary import AnyWords, VocabularyError, Words, load, read_toml, table
 
 Direction = Literal["higher", "lower"]
 Measure = Literal["growth", "level", "share", "count", "rate", "change"]
@@ -31,23 +31,32 @@ MEASURES: tuple[str, ...] = ("growth", "level", "share", "count", "rate", "chang
 LEVELS: tuple[str, ...] = ("country", "province", "prefecture")
 _LEVEL_MEASURES = frozenset({"level", "count"})  # a change word before their number makes it an increment
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
+T = TypeVar("T")
 
 
-def _tupled(table: dict[str, Any]) -> dict[str, Any]:
-    """A TOML table with its lists as tuples (frozen dataclasses hold tuples)."""
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
-
-
-def _load_toml(name: str) -> dict[str, Any]:
-    """`vocab/NAME` as kpi.vocabulary reads it: parsed once, its tables checked."""
-    return read_toml(name.removesuffix(".toml"))
-
-
-@cache
 def unit_dimensions() -> Mapping[str, str]:
-    """Canonical unit code -> dimension, from `vocab/units.toml` ([dimensions])."""
-    dims = _load_toml("units.toml").get("dimensions", {})
-    return {unit: dim for dim, units in dims.items() for unit in units}
+    """Canonical unit code -> dimension, from `vocab/units.toml` ([dimensions]) as the vocabulary loads it."""
+    return load().unit_dimensions
+
+
+def _typed(cls: type[T], name: str, key: str, spec: object) -> T:
+    """The table `spec` (`key` of `vocab/NAME.toml`) as `cls`: its keys and types checked by `table`,
+    then its values by `cls.__post_init__`, either failing naming the file and key."""
+    try:
+        return table(cls, name, key, spec)
+    except VocabularyError:
+        raise
+    except ValueError as exc:
+        raise VocabularyError(f"{name}.toml: {key}: {exc}") from exc
+
+
+def _entries(name: str, key: str, cls: type[T], label: str) -> list[T]:
+    """The array of tables `[[key]]` of `vocab/NAME.toml` as `cls`, each entry named by its `label` key."""
+    specs = read_toml(name)[key]
+    if not isinstance(specs, list):
+        raise VocabularyError(f"{name}.toml [[{key}]]: expected an array of tables")
+    names = (spec.get(label, "?") if isinstance(spec, dict) else "?" for spec in specs)
+    return [_typed(cls, name, f"{key} {n!r}", spec) for n, spec in zip(names, specs, strict=True)]
 
 
 # --- indicators --------------------------------------------------------------------------------------
@@ -72,10 +81,8 @@ class Indicator:
             raise ValueError(f"direction {self.direction!r} is not one of {DIRECTIONS}")
         if self.measure not in MEASURES:
             raise ValueError(f"measure {self.measure!r} is not one of {MEASURES}")
-        if self.unit_dimension not in set(unit_dimensions().values()):
+        if self.unit_dimension not in load().dimensions:
             raise ValueError(f"unit_dimension {self.unit_dimension!r} is not a dimension of units.toml")
-        if not self.synonyms or not all(self.synonyms):
-            raise ValueError("synonyms must be a non-empty list of non-empty phrases")
 
     def accepts(self, dimension: str) -> bool:
         """Whether a number of this dimension can measure the indicator (percent also takes pp)."""
@@ -134,20 +141,11 @@ class Taxonomy:
 def taxonomy() -> Taxonomy:
     """The taxonomy of `vocab/indicators.toml`, loaded and checked once."""
     name = "indicators.toml"
-    raw = _load_toml(name)
-    try:
-        rules = MatchingRules(**_tupled(raw["matching"]))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise VocabularyError(f"{name}: [matching]: {exc}") from exc
+    rules = _typed(MatchingRules, "indicators", "matching", read_toml("indicators")["matching"])
     indicators: dict[str, Indicator] = {}
-    for entry in raw.get("indicator", []):
-        key = entry.get("id", "?")
-        try:
-            ind = Indicator(**_tupled(entry))
-        except (TypeError, ValueError) as exc:
-            raise VocabularyError(f"{name}: indicator {key!r}: {exc}") from exc
+    for ind in _entries("indicators", "indicator", Indicator, "id"):
         if ind.id in indicators:
-            raise VocabularyError(f"{name}: indicator {key!r}: duplicate id")
+            raise VocabularyError(f"{name}: indicator {ind.id!r}: duplicate id")
         indicators[ind.id] = ind
     return Taxonomy(indicators, rules, _index_surfaces(name, indicators))
 
@@ -270,7 +268,7 @@ class Region:
     level: str
     code: str | None = None
     parent: str | None = None
-    aliases: tuple[str, ...] = ()
+    aliases: AnyWords = ()
     local_currency: str | None = None
 
     def __post_init__(self) -> None:
@@ -301,12 +299,7 @@ class Gazetteer:
 def gazetteer() -> Gazetteer:
     """The gazetteer of `vocab/regions.toml`, loaded and checked once."""
     name = "regions.toml"
-    regions: list[Region] = []
-    for entry in _load_toml(name).get("region", []):
-        try:
-            regions.append(Region(**_tupled(entry)))
-        except (TypeError, ValueError) as exc:
-            raise VocabularyError(f"{name}: region {entry.get('name', '?')!r}: {exc}") from exc
+    regions = _entries("regions", "region", Region, "name")
     by_alias: dict[str, Region] = {}
     for r in regions:
         for alias in dict.fromkeys((r.full_name, r.name, *r.aliases)):

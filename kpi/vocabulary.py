@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
@@ -17,6 +17,7 @@ from kpi.first_chars import guarded
 
 T = TypeVar("T")
 Words = tuple[str, ...]  # a list of words in a vocabulary file: `table` checks it is non-empty, each word too
+AnyWords = tuple[str, ...]  # the same, but the list may be empty
 VOCAB_FILES = ("units", "comparators", "cues", "periods", "furniture", "blocklist")
 
 # The top-level tables of every file in kpi/vocab: a file with a table not listed (or lacking one) fails
@@ -47,13 +48,15 @@ class VocabularyError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Unit:
+    """units.toml [[unit]] (its surfaces apart; `dimension` from [dimensions])."""
+
     code: str
     dimension: str
-    scale: Decimal
-    counter: bool
-    local: bool
-    needs_magnitude: bool
-    prefix: bool
+    scale: Decimal = Decimal(1)
+    counter: bool = False
+    local: bool = False
+    needs_magnitude: bool = False
+    prefix: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,12 @@ class Vocabulary:
     continuation_words: tuple[str, ...]  # periods.toml [carry]: a sentence that carries the year before on
     fixed: dict[str, FixedQuantity]  # units.toml [fixed]: phrase -> quantity
     person_nouns: tuple[str, ...]  # units.toml [implicit]
+
+    @property
+    def dimensions(self) -> dict[str, Words]:
+        """units.toml [dimensions]: dimension -> its unit codes, both in file order."""
+        dims = self.unit_dimensions
+        return {d: tuple(c for c in dims if dims[c] == d) for d in dict.fromkeys(dims.values())}
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +210,11 @@ def read_toml(name: str) -> dict[str, Any]:
 
 def _value(where: str, kind: str, value: Any) -> Any:
     """`value` as a field of type `kind` (the annotation's text), or VocabularyError naming `where`."""
-    if kind in ("Words", "tuple[str, ...]"):
-        if not (isinstance(value, list) and value and all(isinstance(v, str) and v for v in value)):
+    kind = kind.removesuffix(" | None")  # an optional key: present, it holds the type
+    if kind in ("Words", "tuple[str, ...]", "AnyWords"):
+        if not (isinstance(value, list) and all(isinstance(v, str) and v for v in value)):
+            raise VocabularyError(f"{where}: expected a list of words, got {value!r}")
+        if not value and kind != "AnyWords":
             raise VocabularyError(f"{where}: expected a non-empty list of words, got {value!r}")
         return tuple(value)
     if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
@@ -223,23 +235,37 @@ def _value(where: str, kind: str, value: Any) -> Any:
 
 def checked(name: str, key: str, data: Any, **kinds: str) -> dict[str, Any]:
     """The TOML table `data` (`[key]` of NAME.toml) with exactly the keys of `kinds`, each value checked
-    as its kind (an annotation's text: Words, int, float, bool, str, Decimal): unknown and missing keys,
-    wrong types and empty lists raise VocabularyError naming the file and key."""
-    where = f"{name}.toml [{key}]"
+    as its kind (an annotation's text: Words, AnyWords, int, float, bool, str, Decimal): unknown and
+    missing keys, wrong types and empty lists raise VocabularyError naming the file and key."""
+    return _checked(f"{name}.toml [{key}]", data, kinds, frozenset())
+
+
+def _checked(where: str, data: Any, kinds: dict[str, str], optional: frozenset[str]) -> dict[str, Any]:
+    """`checked`, the keys `optional` allowed to be absent (and then left out of the result)."""
     if not isinstance(data, dict):
         raise VocabularyError(f"{where}: expected a table, got {data!r}")
-    unknown, missing = sorted(set(data) - set(kinds)), sorted(set(kinds) - set(data))
+    unknown, missing = sorted(set(data) - set(kinds)), sorted(set(kinds) - set(data) - optional)
     if unknown or missing:
         raise VocabularyError(f"{where}: unknown key(s) {unknown}, missing key(s) {missing}")
-    return {k: _value(f"{where} {k}", kind, data[k]) for k, kind in kinds.items()}
+    return {k: _value(f"{where} {k}", kind, data[k]) for k, kind in kinds.items() if k in data}
 
 
 def table(cls: type[T], name: str, key: str, data: Any, given: dict[str, Any] | None = None) -> T:
     """The dataclass `cls` from the TOML table `data` (`[key]` of NAME.toml, checked against the field
-    types) and the fields `given` that the file does not hold (a table's own name)."""
+    types; a field with a default may be absent) and the fields `given` that the file does not hold (a
+    table's own name)."""
     given = given or {}
-    kinds = {f.name: str(f.type) for f in fields(cls) if f.name not in given}  # type: ignore[arg-type]
-    return cls(**given, **checked(name, key, data, **kinds))
+    own = [f for f in fields(cls) if f.init and f.name not in given]  # type: ignore[arg-type]
+    kinds = {f.name: str(f.type) for f in own}
+    optional = frozenset(f.name for f in own if f.default is not MISSING or f.default_factory is not MISSING)
+    return cls(**given, **_checked(f"{name}.toml [{key}]", data, kinds, optional))
+
+
+def mapping(name: str, key: str, data: Any, kind: str) -> dict[str, Any]:
+    """The TOML table `data` (`[key]` of NAME.toml) of any keys, at least one, each value of `kind`."""
+    if not isinstance(data, dict) or not data:
+        raise VocabularyError(f"{name}.toml [{key}]: expected a non-empty table, got {data!r}")
+    return checked(name, key, data, **dict.fromkeys(data, kind))
 
 
 def _words(name: str, key: str, data: Any, field: str = "words") -> Words:
@@ -267,23 +293,26 @@ def _compile(name: str, key: str, pattern: str, flags: int = 0) -> re.Pattern[st
         raise VocabularyError(f"{name}.toml [{key}]: bad pattern {pattern!r}: {exc}") from exc
 
 
+def _dimensions(data: Any) -> dict[str, str]:
+    """units.toml [dimensions]: unit code -> dimension, each code in one dimension."""
+    dims: dict[str, str] = {}
+    for dim, codes in mapping("units", "dimensions", data, "Words").items():
+        for code in codes:
+            if dims.setdefault(code, dim) != dim:
+                raise VocabularyError(f"units.toml [dimensions] {dim}: {code!r} is under {dims[code]!r} too")
+    return dims
+
+
 def _units(data: dict[str, Any]) -> tuple[dict[str, Unit], dict[str, str]]:
-    dims = {code: dim for dim, codes in data["dimensions"].items() for code in codes}
+    dims = _dimensions(data["dimensions"])
     units: dict[str, Unit] = {}
-    for i, entry in enumerate(data["unit"]):
-        code = entry.get("code")
-        if code not in dims:
-            raise VocabularyError(f"units.toml [[unit]] #{i}: code {code!r} is in no [dimensions] set")
-        unit = Unit(
-            code=code,
-            dimension=dims[code],
-            scale=Decimal(entry.get("scale", "1")),
-            counter=bool(entry.get("counter", False)),
-            local=bool(entry.get("local", False)),
-            needs_magnitude=bool(entry.get("needs_magnitude", False)),
-            prefix=bool(entry.get("prefix", False)),
-        )
-        for surface in entry["surfaces"]:
+    for i, spec in enumerate(data["unit"]):
+        key, entry = f"unit #{i}", dict(spec) if isinstance(spec, dict) else {}
+        surfaces = _value(f"units.toml [{key}] surfaces", "Words", entry.pop("surfaces", None))
+        if entry.get("code") not in dims:
+            raise VocabularyError(f"units.toml [{key}]: code {entry.get('code')!r} is in no [dimensions] set")
+        unit = table(Unit, "units", key, entry, {"dimension": dims[entry["code"]]})
+        for surface in surfaces:
             if surface in units and units[surface] != unit:
                 raise VocabularyError(f"units.toml: surface {surface!r} defined twice")
             units[surface] = unit

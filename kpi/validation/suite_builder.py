@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi.record import COLUMNS, COMPARATORS, DIMENSIONS, KINDS, REQUIRED
-from kpi.vocabulary import read_toml
+from kpi.vocabulary import load
 
 SUITE_NAME = "records"
 REPO_SUITE = Path("expectations") / "records.json"  # relative to the repository root
@@ -52,17 +52,11 @@ class Vocabulary:
 
 
 def load_vocabulary() -> Vocabulary:
-    """Read `[dimensions]` of the packaged units.toml and check it against kpi.record.DIMENSIONS."""
-    raw = read_toml("units")
-    dims = {d: tuple(units) for d, units in raw["dimensions"].items()}
+    """`[dimensions]` of units.toml as the vocabulary loads it (each code in one dimension, checked
+    there), checked against kpi.record.DIMENSIONS."""
+    dims = load().dimensions
     if tuple(dims) != DIMENSIONS:
         raise ValueError(f"units.toml [dimensions] {tuple(dims)} != kpi.record.DIMENSIONS {DIMENSIONS}")
-    seen: dict[str, str] = {}
-    for dim, units in dims.items():
-        for unit in units:
-            if unit in seen:
-                raise ValueError(f"units.toml: unit {unit!r} listed under {seen[unit]!r} and {dim!r}")
-            seen[unit] = dim
     return Vocabulary(dims)
 
 
