@@ -1,6 +1,8 @@
 """Which figures are a span of years's (年均, 累计, 五年来 …) and so not one year's result or target.
 
-The words are data (`vocab/tracking.toml`), loaded once into a frozen dataclass that checks itself.
+The words are data (`vocab/tracking.toml`), loaded once into a frozen dataclass that checks itself at
+load (`kpi.vocabulary.table`): an unknown or missing key, a wrong type or an empty list fails naming the
+file and the key.
 
 >>> is_span_figure("城镇新增就业年均1270多万人", 8)
 True
@@ -14,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from kpi.vocabulary import VocabularyError, read_toml
+from kpi.vocabulary import Words, read_toml, table
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -25,32 +27,35 @@ def _alternation(words: tuple[str, ...]) -> str:
 class SpanCues:
     """The [span] table of `tracking.toml`, with its compiled patterns."""
 
-    cues: tuple[str, ...]
-    sentence_cues: tuple[str, ...]
+    cues: Words
+    sentence_cues: Words
     clause_marks: str
     cue_re: re.Pattern[str] = field(init=False)
     sentence_cue_re: re.Pattern[str] = field(init=False)
     clause_re: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        if not self.cues or not all(self.cues) or not all(self.sentence_cues):
-            raise ValueError("cues must be a non-empty list of non-empty words")
-        if not self.clause_marks:
-            raise ValueError("clause_marks must not be empty")
         object.__setattr__(self, "cue_re", re.compile(_alternation(self.cues)))
-        object.__setattr__(self, "sentence_cue_re", re.compile(_alternation(self.sentence_cues or ("\0",))))
+        object.__setattr__(self, "sentence_cue_re", re.compile(_alternation(self.sentence_cues)))
         object.__setattr__(self, "clause_re", re.compile(f"[{re.escape(self.clause_marks)}]"))
 
 
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """`vocab/tracking.toml`, one field per table."""
+
+    span: SpanCues
+
+
 @cache
+def tracking() -> Tracking:
+    """The tables of `vocab/tracking.toml`, loaded and checked once."""
+    return Tracking(span=table(SpanCues, "tracking", "span", read_toml("tracking")["span"]))
+
+
 def span_cues() -> SpanCues:
-    """The span cues of `vocab/tracking.toml`, loaded and checked once."""
-    name = "tracking.toml"
-    try:
-        span = read_toml("tracking")["span"]
-        return SpanCues(tuple(span["cues"]), tuple(span.get("sentence_cues", ())), span["clause_marks"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise VocabularyError(f"{name}: [span]: {exc}") from exc
+    """The span cues of `vocab/tracking.toml`."""
+    return tracking().span
 
 
 @lru_cache(maxsize=65536)

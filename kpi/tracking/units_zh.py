@@ -12,24 +12,63 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from functools import cache
+from typing import NamedTuple
 
-from kpi.vocabulary import read_toml
+from kpi.vocabulary import VocabularyError, Words, checked, load, mapping, read_toml, table
+
+_NAME = "unit_words"
 
 
-def _load() -> dict[str, Any]:
-    return read_toml("unit_words")  # its tables checked at load (kpi.vocabulary.TABLES)
+@dataclass(frozen=True, slots=True)
+class Magnified:
+    """[magnified]: units written with 万/亿 in front when large; the others (%, 个百分点, 倍, 微克/立方米,
+    年 …) never are."""
+
+    codes: Words
 
 
-_DATA = _load()
-WORDS: dict[str, str] = dict(_DATA["words"])
-# Units written with 万/亿 in front when large; the others (%, 个百分点, 倍, 微克/立方米, 年 …) never are.
-_MAGNIFIED = frozenset(_DATA["magnified"]["codes"])
-_MAGNITUDES = tuple(sorted(((int(v), k) for k, v in _DATA["magnitudes"].items()), reverse=True))
-_MAG_WORDS = "|".join(re.escape(w) for w in _DATA["counter"]["magnitude_words"])
-_COUNTER = re.compile(rf"\d[\d.,]*\s*(?:{_MAG_WORDS})?\s*([\u4e00-\u9fff])")
-_NOT_COUNTERS = frozenset(_DATA["counter"]["not_counters"])
+@dataclass(frozen=True, slots=True)
+class Counter:
+    """[counter]: what may stand between a number and its measure word, and what is none."""
+
+    not_counters: str
+    magnitude_words: Words
+
+
+@dataclass(frozen=True, slots=True)
+class UnitWords:
+    """`vocab/unit_words.toml`, checked at load: unknown and missing keys, wrong types and empty lists
+    fail naming the file and the key."""
+
+    words: dict[str, str]  # [words]: unit code -> its word, for every unit code of units.toml
+    magnified: frozenset[str]
+    magnitudes: tuple[tuple[int, str], ...]  # [magnitudes]: (factor, word), largest first
+    counter: re.Pattern[str]  # a number, maybe its magnitude, and the character after them
+    not_counters: frozenset[str]
+
+
+@cache
+def unit_words() -> UnitWords:
+    """The tables of `vocab/unit_words.toml`, loaded and checked once."""
+    data = read_toml(_NAME)
+    words = checked(_NAME, "words", data["words"], **dict.fromkeys(load().unit_dimensions, "str"))
+    magnified = table(Magnified, _NAME, "magnified", data["magnified"])
+    unknown = sorted(set(magnified.codes) - set(words))
+    if unknown:
+        raise VocabularyError(f"{_NAME}.toml [magnified] codes: {unknown} are not units of [words]")
+    counter = table(Counter, _NAME, "counter", data["counter"])
+    magnitude_words = "|".join(re.escape(w) for w in counter.magnitude_words)
+    magnitudes = mapping(_NAME, "magnitudes", data["magnitudes"], "int")
+    return UnitWords(
+        words=words,
+        magnified=frozenset(magnified.codes),
+        magnitudes=tuple(sorted(((v, k) for k, v in magnitudes.items()), reverse=True)),
+        counter=re.compile(rf"\d[\d.,]*\s*(?:{magnitude_words})?\s*([\u4e00-\u9fff])"),
+        not_counters=frozenset(counter.not_counters),
+    )
 
 
 class Scale(NamedTuple):
@@ -43,20 +82,20 @@ def word(unit: str, counter: str | None = None) -> str:
     """The unit in words: 斤 for `jin`, the measure word (家, 项) for a `count` when known."""
     if unit == "count" and counter:
         return counter
-    return WORDS.get(unit, unit)
+    return unit_words().words.get(unit, unit)
 
 
 def counter_of(mention: str | None) -> str | None:
     """The measure word after the number of a count as written: 家 in 突破1.8万家."""
-    found = _COUNTER.search(mention or "")
-    return found.group(1) if found and found.group(1) not in _NOT_COUNTERS else None
+    found = unit_words().counter.search(mention or "")
+    return found.group(1) if found and found.group(1) not in unit_words().not_counters else None
 
 
 def scale_for(values: Iterable[float | None], unit: str, counter: str | None = None) -> Scale:
     """The magnitude that writes the largest of `values` with at most four digits before the point."""
     top = max((abs(v) for v in values if v is not None), default=0.0)
-    if unit in _MAGNIFIED:
-        for divisor, prefix in _MAGNITUDES:
+    if unit in unit_words().magnified:
+        for divisor, prefix in unit_words().magnitudes:
             if top >= divisor:
                 return Scale(divisor, prefix + word(unit, counter))
     return Scale(1, word(unit, counter))
