@@ -1,24 +1,174 @@
-"""The clause structure of a sentence, as the indicator stage and the taxonomy read it.
+"""The clause structure of a sentence, as the indicator stage and the taxonomy read it, and the tables of
+`vocab/indicator.toml` it is read with.
 
 A sentence (split at 。！？ and line breaks by `segment`) holds clauses, split at the marks of
 `vocab/indicator.toml` [clause] (，；： and brackets); a clause holds list items, joined by 、和及与.
-This module is the one definition of a clause for both."""
+This module is the one definition of a clause for both.
+
+The file loads once into typed, frozen dataclasses, one per table, that check themselves at load
+(`kpi.vocabulary.table`): an unknown or missing key, a wrong type, an empty list or a pattern that does
+not compile fails naming the file and the key. `kpi.extractor.indicator_words` compiles the rest."""
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
-from kpi.vocabulary import alternation, read_toml
+from kpi.vocabulary import VocabularyError, alternation, mapping, read_toml, table
+
+_NAME = "indicator"
+
+# --- indicator.toml, one dataclass per table (field types checked by `table`; tuple[str, ...] is a non-empty
+# list of words, the keys ending in `_patterns` regular expressions) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseTable:
+    """[clause]: the clause structure of a sentence."""
+
+    marks: str
+    brackets: str
+    joiners: tuple[str, ...]
+    item_mark: str
+    item_joiners: tuple[str, ...]
+    respectively: tuple[str, ...]
+    quotes: str
+    quote_pairs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NoiseTable:
+    """[noise]: words that are not part of an indicator."""
+
+    lead: tuple[str, ...]
+    lead_patterns: tuple[str, ...]
+    anywhere: tuple[str, ...]
+    anywhere_patterns: tuple[str, ...]
+    tail: tuple[str, ...]
+    tail_keep: tuple[str, ...]
+    tail_patterns: tuple[str, ...]
+    enumeration_end: str
+    enumeration_words: tuple[str, ...]
+    enumeration_max_gap: int
+    enumeration_count_patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeTable:
+    """[change]: change words and their baselines."""
+
+    baselines: tuple[str, ...]
+    baseline_patterns: tuple[str, ...]
+    words: tuple[str, ...]
+    decrease: tuple[str, ...]
+    changed: str
+    not_predicates: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PredicateTable:
+    """[predicate]: words that open a clause without a subject of its own."""
+
+    words: tuple[str, ...]
+    lead_patterns: tuple[str, ...]
+    attributes: tuple[str, ...]
+    completions: dict[str, str]  # [predicate.completions]
+
+
+@dataclass(frozen=True, slots=True)
+class RankTable:
+    """[rank]: the words of a rank's indicator."""
+
+    verbs: tuple[str, ...]
+    scopes: tuple[str, ...]
+    word: str
+    first: tuple[str, ...]
+    number_patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ActTable:
+    """[act]: acts and the things they count."""
+
+    verbs: tuple[str, ...]
+    adverbs: tuple[str, ...]
+    thing_stops: tuple[str, ...]
+    thing_lead: tuple[str, ...]
+    not_things: tuple[str, ...]
+    owner_mark: str
+    doer_dimension: str
+    thing_dimensions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListTable:
+    """[list]: lists of subjects with a shared head."""
+
+    heads: tuple[str, ...]
+    qualifier_ends: tuple[str, ...]
+    collective_patterns: tuple[str, ...]
+    ordinal: str
+    numerals: str
+    suffixes: tuple[str, ...]
+    complete_endings: tuple[str, ...]
+    expand: dict[str, tuple[str, ...]]  # [list.expand]
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorVocab:
+    """`vocab/indicator.toml`, one field per table."""
+
+    clause: ClauseTable
+    noise: NoiseTable
+    change: ChangeTable
+    predicate: PredicateTable
+    rank: RankTable
+    act: ActTable
+    list: ListTable
+
+
+def _with_sub(data: Any, key: str, sub: str, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The table `[key]` without its sub-table `[key.sub]`, and that sub-table (any keys, each value of
+    `kind`)."""
+    if not isinstance(data, dict):
+        raise VocabularyError(f"{_NAME}.toml [{key}]: expected a table, got {data!r}")
+    rest = dict(data)
+    return rest, mapping(_NAME, f"{key}.{sub}", rest.pop(sub, None), kind)
+
+
+def _check_patterns(vocab: IndicatorVocab) -> None:
+    """Every regular expression of the keys ending in `_patterns` compiles."""
+    for table_field in fields(vocab):
+        tbl = getattr(vocab, table_field.name)
+        for key in (f.name for f in fields(tbl) if f.name.endswith("_patterns")):
+            for pattern in getattr(tbl, key):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    where = f"{_NAME}.toml [{table_field.name}] {key}"
+                    raise VocabularyError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
 
 
 @cache
-def indicator_vocab() -> dict[str, Any]:
-    """The tables of `vocab/indicator.toml` (read once, top-level tables checked: kpi.vocabulary)."""
-    return read_toml("indicator")
+def indicator_vocab() -> IndicatorVocab:
+    """The tables of `vocab/indicator.toml`, loaded and checked once."""
+    data = read_toml(_NAME)
+    predicate, completions = _with_sub(data["predicate"], "predicate", "completions", "str")
+    lists, expand = _with_sub(data["list"], "list", "expand", "Words")
+    vocab = IndicatorVocab(
+        clause=table(ClauseTable, _NAME, "clause", data["clause"]),
+        noise=table(NoiseTable, _NAME, "noise", data["noise"]),
+        change=table(ChangeTable, _NAME, "change", data["change"]),
+        predicate=table(PredicateTable, _NAME, "predicate", predicate, {"completions": completions}),
+        rank=table(RankTable, _NAME, "rank", data["rank"]),
+        act=table(ActTable, _NAME, "act", data["act"]),
+        list=table(ListTable, _NAME, "list", lists, {"expand": expand}),
+    )
+    _check_patterns(vocab)
+    return vocab
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +180,11 @@ class ClauseMarks:
 
 @cache
 def marks() -> ClauseMarks:
-    c = indicator_vocab()["clause"]
-    mark = f"[{re.escape(c['marks'])}]"  # one class first: the engine skips to the next mark
-    if "," in c["marks"]:  # 12,251: a thousands separator ends no clause (第1,7家 does)
+    c = indicator_vocab().clause  # [clause] of vocab/indicator.toml, checked at load
+    mark = f"[{re.escape(c.marks)}]"  # one class first: the engine skips to the next mark
+    if "," in c.marks:  # 12,251: a thousands separator ends no clause (第1,7家 does)
         mark += r"(?<!\d,(?=\d{3}(?!\d)))"
-    return ClauseMarks(re.compile(mark), re.compile(alternation(c["joiners"])), tuple(c["joiners"]))
+    return ClauseMarks(re.compile(mark), re.compile(alternation(c.joiners)), c.joiners)
 
 
 @dataclass(frozen=True, slots=True)
