@@ -10,13 +10,18 @@ import json
 import re
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kpi.extractor.clause import indicator_vocab
 from kpi.record import COLUMNS, COMPARATORS, DIMENSIONS, KINDS
+from kpi.taxonomy import gazetteer, taxonomy
+from kpi.tracking.cues import tracking
+from kpi.tracking.units_zh import unit_words
 from kpi.vocabulary import VOCAB_FILES, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,30 +239,215 @@ def test_an_unknown_table_fails_extract_naming_the_file(monkeypatch: pytest.Monk
         load.cache_clear()
 
 
+# The function that loads and checks each vocabulary file (each cached once per process).
+LOADERS: dict[str, Callable[[], object]] = {
+    "units": load,
+    "cues": load,
+    "tracking": tracking,
+    "unit_words": unit_words,
+    "indicators": taxonomy,
+    "regions": gazetteer,
+    "indicator": indicator_vocab,
+}
+
+
+# (file, section, regex, replacement, message): the first match of `regex` after the line `section` of
+# the real file is replaced; loading the file must then fail with `message`, which names file and key.
+BAD_ENTRIES = [
+    (
+        "cues",
+        "[kind]",
+        r"\nactual = ",
+        "\nactuals = ",
+        "cues.toml [kind]: unknown key(s) ['actuals'], missing key(s) ['actual']",
+    ),
+    (
+        "cues",
+        "[partial_period]",
+        r"early_months = 4",
+        'early_months = "4"',
+        "cues.toml [partial_period] early_months: expected int",
+    ),
+    (
+        "cues",
+        "[neutral]",
+        r"words = \[.*?\]",
+        "words = []",
+        "cues.toml [neutral] words: expected a non-empty list of words",
+    ),
+    (
+        "units",
+        "[dimensions]",
+        r'pp = \["pp"\]',
+        'pp = "pp"',
+        "units.toml [dimensions] pp: expected a list of words",
+    ),
+    (
+        "units",
+        "[[unit]]",
+        r"surfaces = ",
+        "surface = ",
+        "units.toml [unit #0] surfaces: expected a list of words, got None",
+    ),
+    ("units", "[[unit]]", r"local = true", 'local = "yes"', "units.toml [unit #1] local: expected bool"),
+    (
+        "tracking",
+        "[span]",
+        r"clause_marks = ",
+        "clause_mark = ",
+        "tracking.toml [span]: unknown key(s) ['clause_mark'], missing key(s) ['clause_marks']",
+    ),
+    (
+        "tracking",
+        "[span]",
+        r"clause_marks = \".*?\"",
+        "clause_marks = 3",
+        "tracking.toml [span] clause_marks: expected str",
+    ),
+    (
+        "unit_words",
+        "[words]",
+        r'"jin" = ',
+        '"jn" = ',
+        "unit_words.toml [words]: unknown key(s) ['jn'], missing key(s) ['jin']",
+    ),
+    (
+        "unit_words",
+        "[magnitudes]",
+        r'"万" = 10000',
+        '"万" = "10000"',
+        "unit_words.toml [magnitudes] 万: expected int",
+    ),
+    (
+        "unit_words",
+        "[magnified]",
+        r'codes = \["person", ',
+        'codes = ["persons", ',
+        "unit_words.toml [magnified] codes: ['persons']",
+    ),
+    (
+        "unit_words",
+        "[counter]",
+        r"not_counters = ",
+        "not_counter = ",
+        "unit_words.toml [counter]: unknown key(s) ['not_counter']",
+    ),
+    (
+        "indicators",
+        "[matching]",
+        r"max_gap = ",
+        "max_gaps = ",
+        "indicators.toml [matching]: unknown key(s) ['max_gaps'], missing key(s) ['max_gap']",
+    ),
+    (
+        "indicators",
+        "[[indicator]]",
+        r'name_zh = ".*?"',
+        "name_zh = 1",
+        "indicators.toml [indicator 'gdp_growth'] name_zh: expected str",
+    ),
+    (
+        "indicators",
+        "[[indicator]]",
+        r"synonyms = ",
+        "synonym = ",
+        "indicators.toml [indicator 'gdp_growth']: unknown key(s) ['synonym'], missing key(s) ['synonyms']",
+    ),
+    (
+        "regions",
+        "[[region]]",
+        r'code = "110000"',
+        'kode = "110000"',
+        "regions.toml [region '北京市']: unknown key(s) ['kode']",
+    ),
+    (
+        "regions",
+        "[[region]]",
+        r'code = "110000"',
+        "code = 110000",
+        "regions.toml [region '北京市'] code: expected str",
+    ),
+    (
+        "indicator",
+        "[clause]",
+        r"item_mark = ",
+        "item_marks = ",
+        "indicator.toml [clause]: unknown key(s) ['item_marks'], missing key(s) ['item_mark']",
+    ),
+    (
+        "indicator",
+        "[noise]",
+        r"enumeration_max_gap = 2",
+        'enumeration_max_gap = "2"',
+        "indicator.toml [noise] enumeration_max_gap: expected int",
+    ),
+    (
+        "indicator",
+        "[change]",
+        r'changed = "变动"',
+        "changed = []",
+        "indicator.toml [change] changed: expected str",
+    ),
+    (
+        "indicator",
+        "[predicate.completions]",
+        r'"占" = "占比"',
+        '"占" = ["占比"]',
+        "indicator.toml [predicate.completions] 占: expected str",
+    ),
+    (
+        "indicator",
+        "[rank]",
+        r"number_patterns = \[",
+        'number_patterns = ["(", ',
+        "indicator.toml [rank] number_patterns: bad pattern '('",
+    ),
+    (
+        "indicator",
+        "[act]",
+        r"\nverbs = ",
+        "\nverb = ",
+        "indicator.toml [act]: unknown key(s) ['verb'], missing key(s) ['verbs']",
+    ),
+    (
+        "indicator",
+        "[list.expand]",
+        r'"城乡" = \[.*?\]',
+        '"城乡" = []',
+        "indicator.toml [list.expand] 城乡: expected a non-empty list of words",
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("table", "text", "message"),
-    [
-        ("kind", 'target = ["力争"]', "cues.toml [kind]: unknown key(s) [], missing key(s) ['actual'"),
-        (
-            "partial_period",
-            'early_months = "4"\nwords = ["以来"]',
-            "cues.toml [partial_period] early_months: expected int",
-        ),
-        ("neutral", "words = []", "cues.toml [neutral] words: expected a non-empty list of words"),
-    ],
+    ("name", "section", "regex", "replacement", "message"),
+    BAD_ENTRIES,
+    ids=[f"{entry[0]}{entry[1]}-{i}" for i, entry in enumerate(BAD_ENTRIES)],
 )
 def test_a_bad_table_fails_at_load_naming_file_and_key(
-    monkeypatch: pytest.MonkeyPatch, table: str, text: str, message: str
+    monkeypatch: pytest.MonkeyPatch, name: str, section: str, regex: str, replacement: str, message: str
 ) -> None:
+    """A renamed key, a wrong type or an empty list fails when the file loads, naming the file and the key."""
     from kpi import vocabulary
 
-    real = vocabulary.read_toml
-    data = {**real("cues"), table: tomllib.loads(text)}
-    monkeypatch.setattr(vocabulary, "read_toml", lambda n: data if n == "cues" else real(n))
-    load.cache_clear()
+    real = vocabulary._vocab_text
+    text = real(name)
+    head = text.index(f"\n{section}\n")
+    bad = text[:head] + re.sub(regex, lambda _: replacement, text[head:], count=1, flags=re.DOTALL)
+    assert bad != text, f"{name}.toml: {regex!r} matches nothing after {section}"
+    loader = LOADERS[name]
+    monkeypatch.setattr(vocabulary, "_vocab_text", lambda n: bad if n == name else real(n))
+    caches = (vocabulary.read_toml, load, loader)
+    for cached in caches:
+        cached.cache_clear()  # type: ignore[attr-defined]
     try:
         with pytest.raises(vocabulary.VocabularyError, match=re.escape(message)):
-            load()
+            loader()
     finally:
         monkeypatch.undo()
-        load.cache_clear()
+        for cached in caches:
+            cached.cache_clear()  # type: ignore[attr-defined]
+
+
+def test_every_typed_file_has_a_bad_entry_case() -> None:
+    assert {entry[0] for entry in BAD_ENTRIES} == set(LOADERS)
