@@ -17,12 +17,12 @@ from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
-from kpi.vocabulary import VocabularyError, alternation, mapping, read_toml, table
+from kpi.vocabulary import VocabularyError, Words, alternation, mapping, read_toml, table
 
 _NAME = "indicator"
 
-# --- indicator.toml, one dataclass per table (field types checked by `table`; tuple[str, ...] is a non-empty
-# list of words, the keys ending in `_patterns` regular expressions) -------------------------------------
+# --- indicator.toml, one dataclass per table (field types checked by `table`; the keys ending in
+# `_patterns` hold regular expressions) ---------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,90 +31,90 @@ class ClauseTable:
 
     marks: str
     brackets: str
-    joiners: tuple[str, ...]
+    joiners: Words
     item_mark: str
-    item_joiners: tuple[str, ...]
-    respectively: tuple[str, ...]
+    item_joiners: Words
+    respectively: Words
     quotes: str
-    quote_pairs: tuple[str, ...]
+    quote_pairs: Words
 
 
 @dataclass(frozen=True, slots=True)
 class NoiseTable:
     """[noise]: words that are not part of an indicator."""
 
-    lead: tuple[str, ...]
-    lead_patterns: tuple[str, ...]
-    anywhere: tuple[str, ...]
-    anywhere_patterns: tuple[str, ...]
-    tail: tuple[str, ...]
-    tail_keep: tuple[str, ...]
-    tail_patterns: tuple[str, ...]
+    lead: Words
+    lead_patterns: Words
+    anywhere: Words
+    anywhere_patterns: Words
+    tail: Words
+    tail_keep: Words
+    tail_patterns: Words
     enumeration_end: str
-    enumeration_words: tuple[str, ...]
+    enumeration_words: Words
     enumeration_max_gap: int
-    enumeration_count_patterns: tuple[str, ...]
+    enumeration_count_patterns: Words
 
 
 @dataclass(frozen=True, slots=True)
 class ChangeTable:
     """[change]: change words and their baselines."""
 
-    baselines: tuple[str, ...]
-    baseline_patterns: tuple[str, ...]
-    words: tuple[str, ...]
-    decrease: tuple[str, ...]
+    baselines: Words
+    baseline_patterns: Words
+    words: Words
+    decrease: Words
     changed: str
-    not_predicates: tuple[str, ...]
+    not_predicates: Words
 
 
 @dataclass(frozen=True, slots=True)
 class PredicateTable:
     """[predicate]: words that open a clause without a subject of its own."""
 
-    words: tuple[str, ...]
-    lead_patterns: tuple[str, ...]
-    attributes: tuple[str, ...]
-    completions: dict[str, str]  # [predicate.completions]
+    completions: dict[str, str]  # [predicate.completions]: a closing word -> the word it stands for
+    words: Words
+    lead_patterns: Words
+    attributes: Words
 
 
 @dataclass(frozen=True, slots=True)
 class RankTable:
     """[rank]: the words of a rank's indicator."""
 
-    verbs: tuple[str, ...]
-    scopes: tuple[str, ...]
+    verbs: Words
+    scopes: Words
     word: str
-    first: tuple[str, ...]
-    number_patterns: tuple[str, ...]
+    first: Words
+    number_patterns: Words
 
 
 @dataclass(frozen=True, slots=True)
 class ActTable:
     """[act]: acts and the things they count."""
 
-    verbs: tuple[str, ...]
-    adverbs: tuple[str, ...]
-    thing_stops: tuple[str, ...]
-    thing_lead: tuple[str, ...]
-    not_things: tuple[str, ...]
+    verbs: Words
+    adverbs: Words
+    thing_stops: Words
+    thing_lead: Words
+    not_things: Words
     owner_mark: str
     doer_dimension: str
-    thing_dimensions: tuple[str, ...]
+    thing_dimensions: Words
 
 
 @dataclass(frozen=True, slots=True)
 class ListTable:
     """[list]: lists of subjects with a shared head."""
 
-    heads: tuple[str, ...]
-    qualifier_ends: tuple[str, ...]
-    collective_patterns: tuple[str, ...]
+    heads: Words
+    qualifier_ends: Words
+    collective_patterns: Words
     ordinal: str
     numerals: str
-    suffixes: tuple[str, ...]
-    complete_endings: tuple[str, ...]
-    expand: dict[str, tuple[str, ...]]  # [list.expand]
+    suffixes: Words
+    complete_endings: Words
+    expand: dict[str, Words]  # [list.expand]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,7 @@ def indicator_vocab() -> IndicatorVocab:
 class ClauseMarks:
     mark: re.Pattern[str]  # one clause mark
     joiner: re.Pattern[str]  # a list joiner at a position (match)
-    joiners: tuple[str, ...]
+    joiners: Words
 
 
 @cache

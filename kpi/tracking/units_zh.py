@@ -17,25 +17,9 @@ from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
 
-from kpi.vocabulary import VocabularyError, Words, checked, load, mapping, read_toml, table
+from kpi.vocabulary import VocabularyError, checked, load, mapping, read_toml
 
 _NAME = "unit_words"
-
-
-@dataclass(frozen=True, slots=True)
-class Magnified:
-    """[magnified]: units written with 万/亿 in front when large; the others (%, 个百分点, 倍, 微克/立方米,
-    年 …) never are."""
-
-    codes: Words
-
-
-@dataclass(frozen=True, slots=True)
-class Counter:
-    """[counter]: what may stand between a number and its measure word, and what is none."""
-
-    not_counters: str
-    magnitude_words: Words
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +28,12 @@ class UnitWords:
     fail naming the file and the key."""
 
     words: dict[str, str]  # [words]: unit code -> its word, for every unit code of units.toml
+    # [magnified]: units written with 万/亿 in front when large; the others (%, 个百分点, 倍, 微克/立方米, 年 …)
+    # never are
     magnified: frozenset[str]
     magnitudes: tuple[tuple[int, str], ...]  # [magnitudes]: (factor, word), largest first
-    counter: re.Pattern[str]  # a number, maybe its magnitude, and the character after them
-    not_counters: frozenset[str]
+    counter: re.Pattern[str]  # [counter]: a number, maybe its magnitude words, and the character after
+    not_counters: frozenset[str]  # [counter]: characters after a number that are no measure word
 
 
 @cache
@@ -55,19 +41,19 @@ def unit_words() -> UnitWords:
     """The tables of `vocab/unit_words.toml`, loaded and checked once."""
     data = read_toml(_NAME)
     words = checked(_NAME, "words", data["words"], **dict.fromkeys(load().unit_dimensions, "str"))
-    magnified = table(Magnified, _NAME, "magnified", data["magnified"])
-    unknown = sorted(set(magnified.codes) - set(words))
+    magnified = checked(_NAME, "magnified", data["magnified"], codes="Words")["codes"]
+    unknown = sorted(set(magnified) - set(words))
     if unknown:
         raise VocabularyError(f"{_NAME}.toml [magnified] codes: {unknown} are not units of [words]")
-    counter = table(Counter, _NAME, "counter", data["counter"])
-    magnitude_words = "|".join(re.escape(w) for w in counter.magnitude_words)
+    counter = checked(_NAME, "counter", data["counter"], not_counters="str", magnitude_words="Words")
+    magnitude_words = "|".join(re.escape(w) for w in counter["magnitude_words"])
     magnitudes = mapping(_NAME, "magnitudes", data["magnitudes"], "int")
     return UnitWords(
         words=words,
-        magnified=frozenset(magnified.codes),
+        magnified=frozenset(magnified),
         magnitudes=tuple(sorted(((v, k) for k, v in magnitudes.items()), reverse=True)),
         counter=re.compile(rf"\d[\d.,]*\s*(?:{magnitude_words})?\s*([\u4e00-\u9fff])"),
-        not_counters=frozenset(counter.not_counters),
+        not_counters=frozenset(counter["not_counters"]),
     )
 
 
