@@ -1,10 +1,10 @@
 """The indicator taxonomy and the region gazetteer: what a number measures, and where.
 
 Both are data (`vocab/indicators.toml`, `vocab/regions.toml`), loaded once into frozen dataclasses that
-check themselves (`kpi.vocabulary.table`), so a bad entry fails at first use naming its file and key. An id is looked up from the
-indicator phrase the extractor's resolver gives a number (`kpi.extractor.indicator`); with a sentence,
-the same resolver reads the phrase first. Matching is precompiled (one regex of all synonyms, longest
-first) and cached.
+check themselves (`kpi.vocabulary.table`), so a bad entry fails at first use naming its file and key. An
+id is looked up from the indicator phrase the extractor's resolver gives a number
+(`kpi.extractor.indicator`); with a sentence, the same resolver reads the phrase first. Matching is
+precompiled (one regex of all synonyms, longest first) and cached.
 
 >>> indicator_id_for("国内生产总值", unit="CNY"), indicator_id_for("国内生产总值增长", unit="percent")
 ('gdp', 'gdp_growth')
@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 
 def unit_dimensions() -> Mapping[str, str]:
-    """Canonical unit code -> dimension, from `vocab/units.toml` ([dimensions]) as the vocabulary loads it."""
+    """Canonical unit code -> dimension: `vocab/units.toml` [dimensions] as the vocabulary loads it."""
     return load().unit_dimensions
 
 
