@@ -42,7 +42,7 @@ def _quantities(text: str, lay: Layout) -> dict[int, list[Quantity]]:
     resolved = [resolve(m) for m in find_quantities(text)]
     found += resolved
     found += [shared for q in resolved if q is not None for shared in share_unit(q, text)]
-    found += [resolve_implicit(m, text) for m in find_implicit(text)]
+    found += [resolve_implicit(m, text) for m in find_implicit(text, lay.boundaries)]
     candidates = drop_overlaps([q for q in found if q is not None])
     blocked = blocked_spans(text, [q.num_start for q in candidates])
     by_sentence: dict[int, list[Quantity]] = {}
