@@ -5,13 +5,15 @@
 [(130.0, 'count', 'target')]
 """
 
-from kpi.record import Record
-
 __version__ = "0.1.0"
 __all__ = ["Record", "__version__", "extract", "extract_frame"]
 
 
 def __getattr__(name: str):  # lazy: keep `import kpi` and `kpi --version` fast
+    if name == "Record":
+        from kpi.record import Record
+
+        return Record
     if name == "extract":
         from kpi.extractor.extract import extract
 
