@@ -94,8 +94,7 @@ class Vocabulary:
     @property
     def dimensions(self) -> dict[str, Words]:
         """units.toml [dimensions]: dimension -> its unit codes, both in file order."""
-        dims = self.unit_dimensions
-        return {d: tuple(c for c in dims if dims[c] == d) for d in dict.fromkeys(dims.values())}
+        return dimensions()
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,8 +302,21 @@ def _dimensions(data: Any) -> dict[str, str]:
     return dims
 
 
+def unit_dimensions() -> dict[str, str]:
+    """units.toml [dimensions], checked: unit code -> dimension, in file order. Without the rest of the
+    vocabulary (whose regular expressions a process that only writes files does not need); hot paths
+    read `load().unit_dimensions`."""
+    return _dimensions(read_toml("units")["dimensions"])
+
+
+def dimensions() -> dict[str, Words]:
+    """units.toml [dimensions]: dimension -> its unit codes, both in file order."""
+    dims = unit_dimensions()
+    return {d: tuple(c for c in dims if dims[c] == d) for d in dict.fromkeys(dims.values())}
+
+
 def _units(data: dict[str, Any]) -> tuple[dict[str, Unit], dict[str, str]]:
-    dims = _dimensions(data["dimensions"])
+    dims = unit_dimensions()
     units: dict[str, Unit] = {}
     for i, spec in enumerate(data["unit"]):
         key, entry = f"unit #{i}", dict(spec) if isinstance(spec, dict) else {}

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from kpi.io.writers import write_json_atomic
 from kpi.record import COMPARATORS, DEAD_LETTER_REASONS, KINDS, OUTPUT_SCHEMAS
-from kpi.vocabulary import load, vocabulary_digests
+from kpi.vocabulary import dimensions, vocabulary_digests
 
 __all__ = ["BATCH_PATHS", "datapackage_descriptor", "table_schema", "write_datapackage"]
 
@@ -35,7 +35,7 @@ _RECORD_ID_PATTERN = "^[0-9a-f]{16}$"
 def unit_dimensions() -> dict[str, list[str]]:
     """`[dimensions]` of kpi/vocab/units.toml, as the vocabulary loads it: dimension -> canonical unit
     codes (file order)."""
-    return {dim: list(units) for dim, units in load().dimensions.items()}
+    return {dim: list(units) for dim, units in dimensions().items()}
 
 
 def _frictionless_type(kind: pa.DataType) -> str:

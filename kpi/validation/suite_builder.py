@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kpi.record import COLUMNS, COMPARATORS, DIMENSIONS, KINDS, REQUIRED
-from kpi.vocabulary import load
+from kpi.vocabulary import dimensions
 
 SUITE_NAME = "records"
 REPO_SUITE = Path("expectations") / "records.json"  # relative to the repository root
@@ -54,7 +54,7 @@ class Vocabulary:
 def load_vocabulary() -> Vocabulary:
     """`[dimensions]` of units.toml as the vocabulary loads it (each code in one dimension, checked
     there), checked against kpi.record.DIMENSIONS."""
-    dims = load().dimensions
+    dims = dimensions()
     if tuple(dims) != DIMENSIONS:
         raise ValueError(f"units.toml [dimensions] {tuple(dims)} != kpi.record.DIMENSIONS {DIMENSIONS}")
     return Vocabulary(dims)
