@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 from kpi import __version__
+from kpi.worker_server import prestart, wants_workers
 
 # command name -> "module:attribute" of a click.Command
 COMMANDS = {
@@ -43,4 +45,6 @@ def cli() -> None:
 
 
 def main() -> None:
+    if wants_workers(sys.argv[1:]):
+        prestart()  # the workers' server warms up while the command loads
     cli(prog_name="kpi")

@@ -14,7 +14,8 @@ through unchanged. The run goes on either way.
   interrupted only when it returns. Signals need the main thread: elsewhere, a document with a
   budget goes to one worker process instead.
 * `WorkerPool` (`--workers N`): N processes forked from a `forkserver` (a clean single-threaded
-  process, started once per process by `prestart()` as early as the command knows it wants workers,
+  process, started once per process by `kpi.worker_server.prestart()` — by `kpi` before it parses
+  the command line when that asks for workers, else as soon as a pool is wanted —
   which imports the extractor and warms it up — vocabulary, regular expressions, date parser —
   through `kpi._worker_preload`), so every worker starts warm, in milliseconds, sharing those pages;
   `spawn` where there is no forkserver (each worker then builds the vocabulary once). No worker
@@ -48,14 +49,13 @@ from kpi.parallel.engine import (
     Outcome,
     Rows,
     _for_workers,
-    default_workers,
     doc_budget,
     resolve_extractor,
     warm_up,
 )
 from kpi.parallel.inprocess import InProcess, _can_alarm
 from kpi.parallel.pool import WorkerPool
-from kpi.parallel.worker import prestart
+from kpi.worker_server import default_workers, prestart
 
 __all__ = [
     "DEFAULT_DOC_TIMEOUT",

@@ -40,16 +40,6 @@ class DocTimeout(BaseException):
     extraction code does not swallow it)."""
 
 
-def default_workers() -> int:
-    """The cores this process may use: os.process_cpu_count() (3.13+), else the CPU affinity, else
-    os.cpu_count()."""
-    count = getattr(os, "process_cpu_count", None)
-    n = count() if count is not None else None
-    if n is None and hasattr(os, "sched_getaffinity"):
-        n = len(os.sched_getaffinity(0))
-    return max(1, n or os.cpu_count() or 1)
-
-
 def doc_budget(chars: int, doc_timeout: float | None) -> float | None:
     """Seconds a document of `chars` characters may take: `doc_timeout` per 100,000 characters, at
     least `doc_timeout`; None without a budget.

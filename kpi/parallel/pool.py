@@ -23,7 +23,8 @@ from kpi.parallel.engine import (
     error_letter,
     timeout_letter,
 )
-from kpi.parallel.worker import TASK_SLOTS, _feed, _Task, _Worker, _worker_main, prestart
+from kpi.parallel.worker import TASK_SLOTS, _feed, _Task, _Worker, _worker_main
+from kpi.worker_server import prestart
 
 log = logging.getLogger("kpi.parallel")
 

@@ -3,7 +3,6 @@ sent through a feeder thread."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import queue
 import signal
@@ -23,21 +22,6 @@ from kpi.parallel.engine import (
     _rows,
     warm_up,
 )
-
-PRELOAD = "kpi._worker_preload"  # imported by the forkserver: warm_up()
-
-
-def prestart() -> Any:
-    """The multiprocessing context workers start in: forkserver (its server started now, in the
-    background, so that its warm-up overlaps what this process does meanwhile), else spawn."""
-    if "forkserver" not in mp.get_all_start_methods():
-        return mp.get_context("spawn")
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload([PRELOAD])  # no effect once the server runs
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()  # returns at once; the first fork waits for the preload
-    return context
 
 
 def _die_with_parent() -> None:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from kpi.record import RECORD_SCHEMA, Field, table_contract
+from kpi.record import RECORD_SCHEMA, Field, polars_schema, table_contract
 
 Status = Literal["met", "missed", "pending", "unclear"]
 STATUSES: tuple[str, ...] = ("met", "missed", "pending", "unclear")
@@ -53,6 +53,4 @@ COLUMNS, DESCRIPTIONS, REQUIRED, TRACKING_SCHEMA = table_contract(_FIELDS)
 
 def tracking_polars_schema() -> Any:
     """The polars schema equivalent of TRACKING_SCHEMA."""
-    import polars as pl
-
-    return pl.from_arrow(TRACKING_SCHEMA.empty_table()).schema  # type: ignore[union-attr]
+    return polars_schema(TRACKING_SCHEMA)
