@@ -10,9 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from kpi.io.decoding import DecodeFailure, decode, decode_bytes
 from kpi.io.documents import (
     InputError,
@@ -121,6 +118,9 @@ def check_parquet(path: Path) -> None:
 
     A file whose footer cannot be read is left to the reader (an `unreadable` dead letter).
     """
+    import pyarrow as pa  # here, not with the module: the extraction workers read no Parquet
+    import pyarrow.parquet as pq
+
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowException):
@@ -141,6 +141,9 @@ def check_parquet(path: Path) -> None:
 
 def iter_parquet(path: Path, name: str, max_chars: int, ids: SeenIds | None = None) -> Iterator[Item]:
     """One item per row, read PARQUET_BATCH_ROWS rows at a time; `#ROW` counts from 0."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     row = 0
     try:
         with pq.ParquetFile(path) as parquet:
