@@ -38,5 +38,5 @@ BLOCKED_LOOKBACK = 200  # blocked spans starting this much before a number are n
 LIST_HEADING_MAX = 20  # characters of a line that can be a heading opening a navigation list (相关链接)
 DATELINE_LINE_MAX = 200  # characters of a line that can be a dateline (longer is a paragraph of the article)
 DATELINE_REACH = 3000  # a dateline further into the page dates a later part, not the document
-REGION_NAME_BEFORE = 16  # the longest name (with its session number) before an institution word
+REGION_NAME_BEFORE = 24  # the longest name, session number included, before an institution word
 SPECIAL_REGION_HEAD = 20000  # characters at a page's start counted for the words of a special region

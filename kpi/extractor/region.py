@@ -30,7 +30,8 @@ def _names() -> tuple[int, frozenset[str]]:
 @cache
 def _county() -> re.Pattern[str]:
     suffixes = alternation(structure().region_suffixes)
-    return re.compile(rf"[\u4e00-\u9fff]{{2}}(?P<suffix>{suffixes})$")
+    peoples = alternation(structure().region_peoples)  # 长阳土家族自治县: the name is 长阳 and the peoples
+    return re.compile(rf"[\u4e00-\u9fff]{{2}}(?:{peoples})*(?P<suffix>{suffixes})$")
 
 
 def _generic(name: str, suffix: str) -> bool:

@@ -92,6 +92,7 @@ class Structure:
     region_head_chars: int
     institutions: Words
     region_suffixes: Words
+    region_peoples: Words
     region_generic: frozenset[str]
     special_regions: tuple[SpecialRegion, ...]
     bulletin_head_chars: int
@@ -125,7 +126,14 @@ def parse(data: dict[str, Any]) -> Structure:
     if not isinstance(special, dict) or not special:
         raise VocabularyError(f"{_NAME}.toml [region.special]: expected a table of regions")
     places = checked(
-        _NAME, "region", region, head_chars="int", institutions="Words", suffixes="Words", generic="Words"
+        _NAME,
+        "region",
+        region,
+        head_chars="int",
+        institutions="Words",
+        suffixes="Words",
+        peoples="Words",
+        generic="Words",
     )
     spans = checked(_NAME, "spans", data["spans"], words="Words", flows="Words")
     override = checked(_NAME, "override", data["override"], actual="Words", target="Words")
@@ -147,6 +155,7 @@ def parse(data: dict[str, Any]) -> Structure:
         region_head_chars=places["head_chars"],
         institutions=places["institutions"],
         region_suffixes=places["suffixes"],
+        region_peoples=places["peoples"],
         region_generic=frozenset(places["generic"]),
         special_regions=tuple(
             table(SpecialRegion, _NAME, f"region.special.{n}", spec, {"name": n})
