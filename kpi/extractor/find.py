@@ -116,7 +116,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
     """
     # Every rank holds one of these, so `find_ranks` searches only around them: the ordinal mark, a word
     # of first place, or a number with its place counter. The mark comes first: 第一位 anchors at its 第.
-    firsts = [w for w in rank_vocab.first if not w.startswith(_ORDINAL)]  # 第一位 anchors at its 第
+    firsts = [w for w in rank_vocab.first if not w.startswith(_ORDINAL)]
     rank_anchor = class_led([(_ORDINAL, ""), *word_branches(firsts), (r"\d", rf"{_SPACE}[{_PLACES}]")])
     fixed = alternation(v.fixed)
     implicit = rf"""
