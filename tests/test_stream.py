@@ -214,7 +214,11 @@ def test_touched_or_copied_back_files_are_not_read_twice_but_new_content_is(tmp_
     (drop / "texts" / "t00002.txt").write_text("明年力争新增高新技术企业200家。", encoding="utf-8")
     again = run_stream([drop], out, no_validate())
     assert again.run.documents_in == 2  # the moved file (a new path) and the changed one
-    assert sorted(stream_tables(out)["records"].filter(pl.col("value") == 200.0)["doc_id"]) == ["texts/t00002"]
+    # the changed file is read again, but its id was taken by the first version (as in batch mode)
+    dead = stream_tables(out)["dead_letter"].filter(pl.col("reason_code") == "duplicate_id")
+    assert dead["doc_id"].to_list() == ["texts/t00002"]
+    assert dead["detail"][0] == f"the id 'texts/t00002' was already taken by {drop / 'texts' / 't00002.txt'}"
+    assert stream_tables(out)["records"].filter(pl.col("value") == 200.0).is_empty()
 
 
 def test_follow_picks_up_files_renamed_into_place_and_stops_on_sigterm(tmp_path, monkeypatch):

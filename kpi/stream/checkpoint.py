@@ -3,11 +3,12 @@
     _checkpoint/metadata.json     sink, Delta application id, the last run's sources and options
     _checkpoint/offsets/<k>.json  the plan of batch k: exactly which slices of which files it reads
     _checkpoint/state/<k>.json    counts after batch k (all batches so far); batch hooks write here too
+    _checkpoint/ids/              the doc_ids batch k took (kpi.stream.seen), for duplicate_id
     _checkpoint/commits/<k>       batch k is committed
     _checkpoint/spool/            standard input, spooled in parts before a batch reads it
     _checkpoint/lock              held (flock) by the running process
 
-Batch k is committed once `commits/<k>` exists; it is written last, after the batch's outputs and
+Batch k is committed once `commits/<k>` exists; it is written last, after the batch's outputs, ids and
 state. Only the newest batch can lack it: on restart that batch is replayed from its plan. Every file
 here is written through kpi.io.atomic: a temporary file, fsync, an atomic rename and an fsync of the folder.
 
@@ -40,13 +41,15 @@ __all__ = [
 
 CRASH_ENV = "KPI_CRASH_AT"
 # In commit-protocol order. after_extract: the batch is read, extracted and validated, no table is
-# published yet; after_records / after_quarantine / after_dead_letter: that table is published.
+# published yet; after_records / after_quarantine / after_dead_letter: that table is published;
+# after_ids: the batch's doc_ids are written.
 CRASH_POINTS = (
     "after_plan",
     "after_extract",
     "after_records",
     "after_quarantine",
     "after_dead_letter",
+    "after_ids",
     "after_state",
     "before_commit",
     "after_commit",
@@ -93,6 +96,7 @@ class Checkpoint:
         self.offsets = self.root / "offsets"
         self.commits = self.root / "commits"
         self.state_dir = self.root / "state"
+        self.ids_dir = self.root / "ids"
         self.spool = self.root / "spool"
         self.staging = self.root / "staging"  # Delta sink only
         self.metadata_path = self.root / "metadata.json"
@@ -106,7 +110,7 @@ class Checkpoint:
         it was made for another sink."""
         cp = cls(out_dir)
         try:
-            for folder in (cp.offsets, cp.commits, cp.state_dir, cp.spool):
+            for folder in (cp.offsets, cp.commits, cp.state_dir, cp.spool, cp.ids_dir):
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"{cp.out}: cannot create the output folder: {exc.strerror or exc}") from None
@@ -164,7 +168,7 @@ class Checkpoint:
 
     def _remove_temporaries(self) -> None:
         """Hidden `.*.tmp` files a killed process left behind (never visible to `*.json` globs)."""
-        for folder in (self.offsets, self.commits, self.state_dir, self.root):
+        for folder in (self.offsets, self.commits, self.state_dir, self.ids_dir, self.root):
             for temp in folder.glob(".*.tmp"):
                 temp.unlink(missing_ok=True)
 

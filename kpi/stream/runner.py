@@ -37,6 +37,7 @@ from kpi.pipeline import Summary, _chunks, _write_chunk, load_validator, warm_up
 from kpi.stream.checkpoint import Checkpoint, batch_name, maybe_crash
 from kpi.stream.hook import BatchHook, takes_quarantine
 from kpi.stream.plan import Slice
+from kpi.stream.seen import StreamIds
 from kpi.stream.sinks import make_sink
 from kpi.stream.sources import Budget, Scanner, read_slice
 from kpi.stream.spool import StdinSpool, recover_spool
@@ -123,8 +124,9 @@ def summary_from_state(state: dict[str, Any]) -> Summary:
     return summary
 
 
-def state_of(totals: Summary, k: int) -> dict[str, Any]:
-    return {"batch": k, **totals.to_json(), "chars": totals.chars}
+def state_of(totals: Summary, k: int, ids: int) -> dict[str, Any]:
+    """`state/<k>.json`: the counts over batches up to k, and the doc_ids they took."""
+    return {"batch": k, **totals.to_json(), "chars": totals.chars, "ids": ids}
 
 
 class _Runner:
@@ -177,6 +179,7 @@ class _Runner:
         recovered = self.cp.recover()
         self.ledger, self.last_batch = recovered.ledger, recovered.last_committed
         self.totals = summary_from_state(recovered.state)
+        self.ids = StreamIds.load(self.cp.ids_dir, self.cp.committed_batches())
         meta = self.cp.metadata()
         self.sink = make_sink(self.options.sink, self.out, app_id=meta["app_id"], staging=self.cp.staging)
         exclude = [p for p in (self.out, self.options.move_done, self.options.manifest) if p is not None]
@@ -276,9 +279,9 @@ class _Runner:
     def _run_batch(self, k: int, slices: list[Slice], *, replay: bool) -> None:
         started = time.perf_counter()
         batch = Summary()
-        items = (
-            item for piece in slices for item in read_slice(piece, self.metadata, self.options.max_doc_chars)
-        )
+        self.ids.begin()  # a replay starts afresh: its own ids do not count as taken before
+        limit = self.options.max_doc_chars
+        items = (item for piece in slices for item in read_slice(piece, self.metadata, limit, self.ids))
         with self.sink.open_batch(k, replay=replay) as out:
             assert self.engine is not None
             for records, dead in _chunks(items, self.engine, CHUNK_DOCS, batch, None):
@@ -290,10 +293,12 @@ class _Runner:
             for name in ("records", "quarantine", "dead_letter"):
                 out.publish(name)
                 maybe_crash(f"after_{name}", k)
+        self.ids.write(k)
+        maybe_crash("after_ids", k)
         batch.seconds = time.perf_counter() - started
         totals = copy.deepcopy(self.totals)
         merge(totals, batch)
-        self.cp.write_state(k, state_of(totals, k))
+        self.cp.write_state(k, state_of(totals, k, len(self.ids)))
         maybe_crash("after_state", k)
         if self.hook is not None:
             import polars as pl
@@ -309,6 +314,7 @@ class _Runner:
         self.cp.commit(k, {"documents_in": batch.documents_in, "records": batch.records})
         maybe_crash("after_commit", k)
         self.totals, self.last_batch = totals, k
+        self.ids.fold(k)
         self.batches += 1
         merge(self.run_summary, batch)
         self.ledger.apply(slices)

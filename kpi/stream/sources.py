@@ -24,6 +24,7 @@ from typing import Any, cast
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kpi.io.documents import Document, SeenIds, check_text
 from kpi.io.readers import (
     _INPUT_COLUMNS,
     PARQUET_BATCH_ROWS,
@@ -270,19 +271,25 @@ def _line_range(path: str, start: int, size: int, budget: Budget) -> tuple[int, 
 # --- reading -------------------------------------------------------------------------------------
 
 
-def read_slice(piece: Slice, metadata: Mapping[str, Mapping[str, Any]], max_chars: int) -> Iterator[Item]:
-    """The documents and dead letters of one slice, as batch mode reads them from that part."""
+def read_slice(
+    piece: Slice, metadata: Mapping[str, Mapping[str, Any]], max_chars: int, ids: SeenIds | None = None
+) -> Iterator[Item]:
+    """The documents and dead letters of one slice, as batch mode reads them from that part; `ids`
+    makes a repeated doc_id a duplicate_id dead letter."""
     file = piece.file
     if file.kind == "text":
         item = read_text_input(Input(Path(file.abspath), file.name), metadata, max_chars)
-        yield item if file.abspath == file.path else replace(item, source=file.label)
+        item = item if file.abspath == file.path else replace(item, source=file.label)
+        if ids is not None and isinstance(item, Document):  # claimed under the label, as batch mode
+            item = check_text(item, Path(file.abspath).read_bytes, max_chars, ids)
+        yield item
     elif file.kind == "jsonl":
-        yield from _read_lines_of(piece, max_chars)
+        yield from _read_lines_of(piece, max_chars, ids)
     else:
-        yield from _read_rows_of(piece, max_chars)
+        yield from _read_rows_of(piece, max_chars, ids)
 
 
-def _read_lines_of(piece: Slice, max_chars: int) -> Iterator[Item]:
+def _read_lines_of(piece: Slice, max_chars: int, ids: SeenIds | None) -> Iterator[Item]:
     file = piece.file
     try:
         handle = open(file.abspath, "rb")  # noqa: SIM115  closed below
@@ -304,12 +311,12 @@ def _read_lines_of(piece: Slice, max_chars: int) -> Iterator[Item]:
                 if line is None:
                     yield _dead(source, None, "too_large", f"the line is longer than {limit:,} bytes", None)
                 elif line.strip():
-                    yield _json_line(line.rstrip(b"\r\n"), source, f"{file.name}:{lineno}", max_chars)
+                    yield _json_line(line.rstrip(b"\r\n"), source, f"{file.name}:{lineno}", max_chars, ids=ids)
         except OSError as exc:
             yield _dead(file.label, None, "unreadable", f"reading stopped: {exc.strerror or exc}", None)
 
 
-def _read_rows_of(piece: Slice, max_chars: int) -> Iterator[Item]:
+def _read_rows_of(piece: Slice, max_chars: int, ids: SeenIds | None) -> Iterator[Item]:
     """Rows [start, end) of a Parquet file, PARQUET_BATCH_ROWS at a time, only the row groups needed."""
     file, row = piece.file, piece.start
     label = file.label
@@ -331,7 +338,9 @@ def _read_rows_of(piece: Slice, max_chars: int) -> Iterator[Item]:
                 if hi <= lo:
                     continue
                 for obj in batch.slice(lo, hi - lo).to_pylist():
-                    yield document_from_mapping(obj, f"{label}#{row}", f"{file.name}#{row}", max_chars)
+                    yield document_from_mapping(
+                        obj, f"{label}#{row}", f"{file.name}#{row}", max_chars, ids=ids
+                    )
                     row += 1
                 if at >= piece.end:
                     break
