@@ -106,20 +106,24 @@ def names_plan(text: str) -> bool:
     return any(m.group("plan") for m in _pattern().finditer(text))
 
 
+# One value of a list of base values (从771家、481家增加到1076家、636家): a number, its magnitude, its unit.
+_LISTED = r"[\d.]+[十百千万亿]*[^\d\s、,。;]{0,4}"
+
+
 @cache
 def _baseline_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     v = load()
     to_words = [w for w in v.level_words if w.endswith(("到", "至"))]
-    before = re.compile(rf"(?:从|由)(?:{_YEAR_SPAN}的?)?\s*$")
-    after = re.compile(rf"^\s*(?:{alternation(to_words)})")
+    before = re.compile(rf"(?:从|由)(?:{_YEAR_SPAN}的?)?\s*(?:{_LISTED}、)*$")
+    after = re.compile(rf"^(?:、{_LISTED})*\s*(?:{alternation(to_words)})")
     return before, after
 
 
 def is_baseline(text: str, start: int, end: int) -> bool:
-    """The first value of 从X提高到Y / 由X增至Y."""
+    """A value of 从X提高到Y / 由X增至Y, or of a list of them (从X、Y分别增加到…)."""
     before, after = _baseline_patterns()
-    return bool(before.search(text, max(0, start - reach.BASELINE_BEFORE), start)) and bool(
-        after.match(text[end : end + reach.BASELINE_AFTER])
+    return bool(before.search(text, max(0, start - reach.BASELINE_LIST), start)) and bool(
+        after.match(text[end : end + reach.BASELINE_LIST])
     )
 
 
