@@ -100,6 +100,8 @@ def format_status(status: dict[str, Any]) -> str:
             ("records", f"{totals.get('records', 0):,}"),
             ("quarantined", f"{totals.get('quarantined', 0):,}"),
         ]
+        if "ids" in totals:  # checkpoints older than the ids files lack it
+            rows.append(("doc ids taken", f"{totals['ids']:,}"))
         rows += [("table failure", name) for name in totals.get("table_failures", [])]
         rows += [("validation error", message) for message in totals.get("validation_errors", [])]
     tracking = status.get("tracking")
