@@ -115,7 +115,10 @@ def _baseline_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     v = load()
     to_words = [w for w in v.level_words if w.endswith(("到", "至"))]
     before = re.compile(rf"(?:从|由)(?:{_YEAR_SPAN}的?)?\s*(?:{_LISTED}、)*$")
-    after = re.compile(rf"^(?:、{_LISTED})*\s*(?:{alternation(to_words)})")
+    # …then a word of reaching (提高到, 增至) or any change of one or two characters ending in 到/至
+    # (整合至, 跃升至); a rank's place counter (第11位) may stand before it
+    reach_to = rf"(?:{alternation(to_words)}|[\u4e00-\u9fff]{{0,2}}[到至])"
+    after = re.compile(rf"^[位名]?(?:、{_LISTED})*\s*(?:分别)?{reach_to}")
     return before, after
 
 
