@@ -18,7 +18,15 @@ from kpi.extractor.indicator import sentence_indicators
 from kpi.extractor.interpret import interpret
 from kpi.extractor.normalise import normalise
 from kpi.extractor.reject import blocked_spans, drop_overlaps, drop_qualifiers, keep
-from kpi.extractor.resolve import Quantity, resolve, resolve_fixed, resolve_implicit, resolve_rank, share_unit
+from kpi.extractor.resolve import (
+    Quantity,
+    complete_units,
+    resolve,
+    resolve_fixed,
+    resolve_implicit,
+    resolve_rank,
+    share_unit,
+)
 from kpi.extractor.segment import Layout, Sentence, layout
 from kpi.record import Record, make_record_id
 from kpi.taxonomy import indicator_id_for
@@ -39,7 +47,7 @@ def _quantities(text: str, lay: Layout) -> dict[int, list[Quantity]]:
     """The document's record-worthy quantities, grouped by the start of their sentence."""
     found: list[Quantity | None] = [resolve_rank(m) for m in find_ranks(text)]
     found += [resolve_fixed(m) for m in find_fixed(text)]
-    resolved = [resolve(m) for m in find_quantities(text)]
+    resolved = complete_units([resolve(m) for m in find_quantities(text)], text)
     found += resolved
     found += [shared for q in resolved if q is not None for shared in share_unit(q, text)]
     found += [resolve_implicit(m, text) for m in find_implicit(text, lay.boundaries)]

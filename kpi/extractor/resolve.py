@@ -179,6 +179,37 @@ def _after_joiner(text: str, pos: int) -> bool:
     return k > 0 and text[k - 1] in _LIST_JOINERS
 
 
+_JOINED = re.compile(rf"[ \t]*[{_LIST_JOINERS}][ \t]*")
+
+
+def complete_units(quantities: list[Quantity | None], text: str) -> list[Quantity | None]:
+    """In a list whose last item writes the whole unit once (高于全省2.2个和3.7个百分点), an item written
+    with the start of it (2.2个) takes the whole unit: its unit is that word cut short, not a counter."""
+    out = list(quantities)
+    for i in range(len(out) - 1, 0, -1):
+        q, prev = out[i], out[i - 1]
+        if (
+            q is None
+            or prev is None
+            or prev.value_max is not None
+            or prev.surface_unit == q.surface_unit
+            or not q.surface_unit.startswith(prev.surface_unit)
+            or not _JOINED.fullmatch(text, prev.end, q.start)
+        ):
+            continue
+        units = load().units
+        value = prev.value / units[prev.surface_unit].scale * units[q.surface_unit].scale
+        out[i - 1] = replace(
+            prev,
+            value=value,
+            unit=q.unit,
+            dimension=q.dimension,
+            counter=q.counter,
+            surface_unit=q.surface_unit,
+        )
+    return out
+
+
 def share_unit(q: Quantity, text: str) -> list[Quantity]:
     """Bare numbers listed right before a quantity take its unit: 分别高4.2和0.7个百分点,
     净减少10.6万、3.8万、3.3万平方公里."""
