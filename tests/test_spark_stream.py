@@ -167,3 +167,46 @@ def test_a_file_the_batch_job_refuses_is_one_dead_letter(tmp_path: Path):
     ]
     assert items[0].source == str(tmp_path / "no-text.parquet") and "text" in items[0].detail
     assert _local_path("file:/tmp/a%20b/c.jsonl") == Path("/tmp/a b/c.jsonl")
+
+
+def _feed(path: Path, ids: list[str]) -> None:
+    lines = (
+        json.dumps({"id": i, "text": f"{2019 + n}年全年新增就业{1300 + n}万人。"}) for n, i in enumerate(ids)
+    )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_an_id_another_file_or_an_earlier_batch_took_is_a_duplicate(tmp_path: Path):
+    from kpi.spark.stream import _claimed, _items
+    from kpi.stream.seen import StreamIds
+
+    _feed(tmp_path / "a.jsonl", ["x", "y"])
+    _feed(tmp_path / "b.jsonl", ["z", "x"])
+    (tmp_path / "c.txt").write_text("全年新增就业1322万人。", encoding="utf-8")
+    _feed(tmp_path / "d.jsonl", ["c", "z"])
+    ids = StreamIds(tmp_path / "ids")
+    (tmp_path / "ids").mkdir()
+    ids.begin()
+    first = list(_claimed(_items([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], 1000), ids, 1000))
+    assert [(i.doc_id, getattr(i, "detail", "")) for i in first][-1] == (
+        "x",
+        f"the id 'x' was already taken by {tmp_path / 'a.jsonl'}:1",
+    )
+    ids.write(0)
+    ids.fold(0)
+    later = StreamIds.load(tmp_path / "ids", range(1))  # batch 1 after a restart
+    later.begin()
+    items = list(_claimed(_items([tmp_path / "c.txt", tmp_path / "d.jsonl"], 1000), later, 1000))
+    assert [getattr(i, "reason_code", "document") for i in items] == [
+        "document",
+        "duplicate_id",
+        "duplicate_id",
+    ]
+    assert items[1].detail == f"the id 'c' was already taken by {tmp_path / 'c.txt'}"
+    assert items[2].detail == f"the id 'z' was already taken by {tmp_path / 'b.jsonl'}:1"
+    assert json.loads(items[2].raw) == {
+        "id": "z",
+        "text": "2020年全年新增就业1301万人。",
+        "published": None,
+        "region": None,
+    }

@@ -15,7 +15,10 @@ overwrites the same three files with the same rows: a reader that globs `DIR/rec
 every record exactly once, with or without crashes. (Spark's own file sink is exactly-once only for
 readers of its `_spark_metadata` log; its folders hold duplicates and empty files after a crash.)
 
-Counts of batch k go to `DIR/_checkpoint/kpi/batches/<k>.json` (replays overwrite them too).
+Counts of batch k go to `DIR/_checkpoint/kpi/batches/<k>.json` (replays overwrite them too), after the
+doc_ids the batch took (`DIR/_checkpoint/kpi/ids/`, kpi.stream.seen): an id an earlier batch took is a
+`duplicate_id` dead letter, as in batch mode. Spark runs batch k only once k - 1 is committed, so the
+ids of the batches before k are the ones that count; files of k itself are a failed try's, rewritten.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from kpi.io.datapackage import write_datapackage
+from kpi.io.documents import Document, SeenIds, check_text
 from kpi.io.readers import (
     DEFAULT_MAX_DOC_CHARS,
     JSONL_SUFFIXES,
@@ -52,6 +57,7 @@ from kpi.record import OUTPUT_SCHEMAS
 from kpi.spark.batch import extract_staged, stage_documents
 from kpi.spark.session import DEFAULT_MASTER, spark_session
 from kpi.spark.validate import warm_up
+from kpi.stream.seen import StreamIds
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -226,6 +232,8 @@ class BatchWriter:
         self.validate = validate
         self.done = done
         self.staging = out / "_checkpoint" / "kpi" / "staging"
+        self.ids_dir = out / "_checkpoint" / "kpi" / "ids"
+        self.ids: StreamIds | None = None  # loaded at the first batch of the run
         self.idle = threading.Event()  # set while no batch is being written
         self.idle.set()
 
@@ -246,7 +254,8 @@ class BatchWriter:
         name = part_name(batch_id)
         with ExitStack() as stack:
             sinks = {t: stack.enter_context(ParquetSink(self.out / t / name, s)) for t, s in TABLES.items()}
-            items = _items(paths, self.max_doc_chars)
+            ids = self._ids_before(batch_id)
+            items = _claimed(_items(paths, self.max_doc_chars), ids, self.max_doc_chars)
             documents = stage_documents(items, staged, sinks["dead_letter"], summary)
             result = extract_staged(
                 self.spark, staged, documents=documents, chars=summary.chars, validate=self.validate
@@ -260,6 +269,7 @@ class BatchWriter:
                 sinks[table].close()
                 log.info("batch %d: %s written", batch_id, table)
         staged.unlink(missing_ok=True)
+        ids.write(batch_id)
         summary.records, summary.quarantined = sinks["records"].rows, sinks["quarantine"].rows
         summary.table_failures, summary.validation_errors = result.table_failures, result.validation_errors
         summary.seconds = time.perf_counter() - started
@@ -270,6 +280,7 @@ class BatchWriter:
             **summary.to_json(),
         }
         write_json_atomic(self.out / "_checkpoint" / "kpi" / "batches" / f"{batch_id:010d}.json", state)
+        ids.fold(batch_id)
         self.done.append(batch_id)
         log.info(
             "batch %d: done, %d documents in, %d records, %d quarantined, %d dead letters (%.1f s)",
@@ -280,6 +291,32 @@ class BatchWriter:
             summary.dead_letters,
             summary.seconds,
         )
+
+
+    def _ids_before(self, batch_id: int) -> StreamIds:
+        """The ids the batches before `batch_id` took; none yet of this one."""
+        if self.ids is None:
+            self.ids_dir.mkdir(parents=True, exist_ok=True)
+            self.ids = StreamIds.load(self.ids_dir, range(batch_id))
+        self.ids.begin()
+        return self.ids
+
+
+def _claimed(items: Iterator[Item], ids: SeenIds, max_doc_chars: int) -> Iterator[Item]:
+    """A document whose id another file of the batch or an earlier batch took -> duplicate_id."""
+    for item in items:
+        if isinstance(item, Document):
+            item = check_text(item, partial(_raw, item), max_doc_chars, ids)
+        yield item
+
+
+def _raw(doc: Document) -> bytes:
+    """A duplicate's bytes: its text file, else its fields as JSON (as a Parquet row's are kept)."""
+    path = Path(doc.source)
+    if path.suffix.lower() in TEXT_SUFFIXES and path.is_file():
+        return path.read_bytes()
+    fields = {"id": doc.doc_id, "text": doc.text, "published": doc.published, "region": doc.region}
+    return json.dumps(fields, ensure_ascii=False, default=str).encode()
 
 
 def _local_path(uri: str) -> Path:

@@ -62,15 +62,14 @@ class StreamIds(SeenIds):
         committed = sorted(committed)
         upto, digests, owners = ids._read_index(committed[-1] if committed else -1)
         parts, numbers = [digests], [owners]
-        loose = [k for k in committed if k > upto]
-        for k in loose:
+        for k in committed:
             path = folder / f"{_name(k)}.u64"
-            if path.exists():
+            if k > upto and path.exists():
                 part = np.fromfile(path, _U64)
                 parts.append(part)
                 numbers.append(np.full(len(part), k, _I32))
         ids._digests, ids._owners = _sorted(np.concatenate(parts), np.concatenate(numbers))
-        if len(loose) >= COMPACT_FILES:
+        if len(parts) > COMPACT_FILES:
             ids._write_index(committed[-1])
         return ids
 
