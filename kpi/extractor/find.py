@@ -33,6 +33,7 @@ _AFTER_GROUP = r"|(?<=,\d{3})"
 _SPACE = r"[ \t]*+"  # possessive: what follows (a number, unit, suffix, 成) never starts with a blank
 _ORDINAL = "第"  # the ordinal mark of a rank (全国第3, 第一位)
 _PLACES = "位名"  # the counters of a place in a ranking (居第3位, 前进5名)
+_TOP = "前"  # the mark of a top N in a ranking (全国前三)
 
 
 def _run_start(run: str, enders: list[str], also: str = "") -> str:
@@ -112,12 +113,16 @@ def build_patterns(v: Vocabulary) -> Patterns:
         (?:(?P<verb>{verbs})(?:{_ORDINAL})?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>[{_PLACES}])(?P<vsuf>{suffix})?)
       | (?:(?P<overb>{verbs})[至到为]?(?P<oscope>{scopes})?{_ORDINAL}(?P<onum>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})[{_PLACES}]?(?!{followers}|\d))  # 排名第八, 跃升至第4位
       | (?:(?P<scope>{scopes}){_ORDINAL}(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}})(?!{followers}|\d))
+      | (?:(?P<tverb>{verbs})?(?P<tscope>{scopes}){_TOP}(?P<tnum>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})(?:[{_PLACES}]|强)?(?![%‰\d]|{followers}))  # 稳居全国前三, 全球前20名: a top N
       | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """
     # Every rank holds one of these, so `find_ranks` searches only around them: the ordinal mark, a word
-    # of first place, or a number with its place counter. The mark comes first: 第一位 anchors at its 第.
+    # of first place, the 前 of a top N, or a number with its place counter. The mark comes first: 第一位
+    # anchors at its 第.
     firsts = [w for w in rank_vocab.first if not w.startswith(_ORDINAL)]
-    rank_anchor = class_led([(_ORDINAL, ""), *word_branches(firsts), (r"\d", rf"{_SPACE}[{_PLACES}]")])
+    rank_anchor = class_led(
+        [(_ORDINAL, ""), *word_branches(firsts), (_TOP, ""), (r"\d", rf"{_SPACE}[{_PLACES}]")]
+    )
     fixed = alternation(v.fixed)
     implicit = rf"""
         (?=[\d{re.escape(starts)}])

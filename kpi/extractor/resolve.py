@@ -149,10 +149,12 @@ def resolve_rank(m: re.Match[str]) -> Quantity | None:
                 return None
             value = Decimal(1)
         else:
-            value = parse_number(g.get("vnum") or g.get("onum") or g.get("snum") or "")
+            value = parse_number(g.get("vnum") or g.get("onum") or g.get("snum") or g.get("tnum") or "")
     except NumberError:
         return None
     comparator = v.suffix_comparators[g["vsuf"]] if g.get("vsuf") else "="  # type: ignore[index]
+    if g.get("tnum"):  # 全国前三: a place of 3 or better
+        comparator = "<="
     return _whole(m.start(), m.end(), m.start(), value, "rank", "rank", comparator)
 
 
