@@ -144,6 +144,7 @@ def _commit(ids: StreamIds, k: int, names: list[str]) -> None:
 
 def test_the_store_survives_a_reload_merges_and_compacts(tmp_path, monkeypatch):
     monkeypatch.setattr(seen, "COMPACT_FILES", 3)
+    monkeypatch.setattr(seen, "_MERGE_AT", 6)  # digests join the sorted arrays every other batch
     ids = StreamIds(tmp_path)
     for k in range(5):
         _commit(ids, k, [f"d{k}-{i}" for i in range(4)])

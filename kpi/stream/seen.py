@@ -32,7 +32,8 @@ from kpi.stream.checkpoint import batch_name as _name
 __all__ = ["StreamIds", "digest"]
 
 COMPACT_FILES = 256  # per-batch digest files that make a start write one index instead
-_CACHED_BATCHES = 8  # batches whose exact ids are kept in memory after a digest matched
+_CACHED_IDS = 200_000  # exact ids of recently matched batches kept in memory (at least one batch)
+_MERGE_AT = 1 << 16  # digests folded in a dict before they join the sorted arrays
 _U64, _I32 = np.dtype("<u8"), np.dtype("<i4")
 
 
@@ -102,7 +103,7 @@ class StreamIds(SeenIds):
         if k not in self._cache:
             with gzip.open(self.folder / f"{_name(k)}.jsonl.gz", "rt", encoding="utf-8") as handle:
                 self._cache[k] = {doc_id: source for doc_id, source in map(json.loads, handle)}
-            while len(self._cache) > _CACHED_BATCHES:
+            while len(self._cache) > 1 and sum(map(len, self._cache.values())) > _CACHED_IDS:
                 self._cache.popitem(last=False)
         self._cache.move_to_end(k)
         return self._cache[k]
@@ -124,9 +125,10 @@ class StreamIds(SeenIds):
         """Batch k is committed: its ids count from now on."""
         self._recent.update((digest(i), k) for i in self.first)
         self.first = {}
-        if len(self._recent) > max(1 << 16, len(self._digests) >> 3):
+        if len(self._recent) >= _MERGE_AT:  # a linear merge: both parts are sorted runs
             recent = np.fromiter(self._recent, _U64, len(self._recent))
             owners = np.fromiter(self._recent.values(), _I32, len(self._recent))
+            recent, owners = _sorted(recent, owners)
             self._digests, self._owners = _sorted(
                 np.concatenate([self._digests, recent]), np.concatenate([self._owners, owners])
             )
