@@ -127,6 +127,7 @@ class QualifierCues:
     preceders: Words
     threshold_dimensions: Words
     breakers: Words
+    marks: Words
 
 
 @dataclass(frozen=True, slots=True)

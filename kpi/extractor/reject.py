@@ -75,15 +75,15 @@ def _is_time_indicator(q: Quantity, text: str) -> bool:
 
 
 @cache
-def _qualifier_vocab() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+def _qualifier_vocab() -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...], tuple[str, ...]]:
     q = load().qualifier
-    return q.followers, frozenset(q.threshold_dimensions), q.preceders
+    return q.followers, frozenset(q.threshold_dimensions), q.preceders, q.marks
 
 
 def is_qualifier(q: Quantity, text: str) -> bool:
     """A size class (26兆瓦级), a bracket (100万元至300万元部分), an example (比如30%), or a bounded
     threshold written before its noun (500万元以上固定资产)."""
-    followers, threshold_dims, preceders = _qualifier_vocab()
+    followers, threshold_dims, preceders, marks = _qualifier_vocab()
     after = text[q.end : q.end + reach.QUALIFIER_AFTER]
     if after.startswith(followers) or text[max(0, q.start - reach.QUALIFIER_BEFORE) : q.start].rstrip(
         " (（"
@@ -92,7 +92,7 @@ def is_qualifier(q: Quantity, text: str) -> bool:
     bounded = q.comparator not in ("=", "~", "between")
     if bounded and after[:1] == "的" and _CJK.match(after[1:2]):  # 城区人口超过50万的城市
         return True
-    if q.dimension in threshold_dims and bounded:
+    if q.dimension in threshold_dims and bounded and not after.startswith(marks):  # 突破万亿元大关
         return bool(after) and _CJK.match(after[0]) is not None
     return False
 
