@@ -128,6 +128,7 @@ class QualifierCues:
     threshold_dimensions: Words
     breakers: Words
     marks: Words
+    members: Words
 
 
 @dataclass(frozen=True, slots=True)

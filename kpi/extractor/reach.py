@@ -13,6 +13,7 @@ NAME_BEFORE = 40  # characters before a number searched for a Latin name glued t
 CUE_BEFORE = 12  # characters before a quantity searched for a word bearing on it directly (减少, 用时)
 QUALIFIER_BEFORE = 6  # characters before a quantity searched for an example word (比如30%)
 QUALIFIER_AFTER = 4  # characters after a quantity searched for a class word (26兆瓦级, 50万的城市)
+MEMBER_AFTER = 16  # characters of a count's clause searched for the word of a set's member (…之一)
 PERSON_BEFORE = 10  # characters before a unitless 万/亿 number searched for a noun for people
 PERSON_AFTER = 6  # characters after it searched for the same (减少1000万人口)
 SHARED_BEFORE = (

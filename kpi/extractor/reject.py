@@ -97,6 +97,24 @@ def is_qualifier(q: Quantity, text: str) -> bool:
     return False
 
 
+_CLAUSE_END = re.compile(r"[,，;；:：。!?！？\n]")
+
+
+@cache
+def _members() -> tuple[str, ...]:
+    return load().qualifier.members
+
+
+def is_set_size(q: Quantity, text: str) -> bool:
+    """A count whose clause closes with 之一: the size of a set its subject is one of."""
+    if q.dimension not in ("count", "person"):
+        return False
+    window = text[q.end : q.end + reach.MEMBER_AFTER]
+    end = _CLAUSE_END.search(window)
+    clause = window[: end.start()] if end else window
+    return any(clause.endswith(m) for m in _members())
+
+
 def keep(q: Quantity, text: str, layout: Layout, blocked: list[tuple[int, int]]) -> bool:
     """False when the quantity is not a record by the rule book's §1."""
     if layout.is_masked(q.start, q.end):
@@ -111,7 +129,7 @@ def keep(q: Quantity, text: str, layout: Layout, blocked: list[tuple[int, int]])
         return False
     if q.chinese and q.value < 10 and q.dimension not in _CHINESE_SMALL_OK:  # 最后一公里 is a metaphor
         return False
-    return not is_qualifier(q, text)
+    return not (is_qualifier(q, text) or is_set_size(q, text))
 
 
 def drop_qualifiers(quantities: list[Quantity], text: str) -> list[Quantity]:
