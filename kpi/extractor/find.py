@@ -75,6 +75,18 @@ def patterns() -> Patterns:
     return build_patterns(load())
 
 
+def _unit_end(v: Vocabulary) -> str:
+    """After a unit: it does not begin a noun for people (20万人口, 300万户籍人口 count the noun, through
+    `find_implicit`; 人 and 户 there are no units)."""
+    surfaces = sorted((s for s, u in v.units.items() if not u.prefix), key=len, reverse=True)
+    words = []
+    for noun in (n for n in v.person_nouns if n not in v.units):  # 户籍人口 is a unit of its own
+        unit = next((s for s in surfaces if noun.startswith(s) and len(noun) > len(s)), None)
+        if unit is not None:
+            words.append(f"(?<={re.escape(unit)}){re.escape(noun[len(unit) :])}")
+    return f"(?!{'|'.join(words)})" if words else ""
+
+
 def build_patterns(v: Vocabulary) -> Patterns:
     prefix = alternation(w for w, c in v.prefix_comparators.items() if c != "=")
     suffix = alternation(v.suffix_comparators)
@@ -98,7 +110,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
               | (?P<cnum>{chinese})(?P<cinner>{inner})?                      # 三百, 一千多
               | (?(pre)(?P<bare>[百千万亿]{{1,3}})|(?!))                 # 超千亿元: a bare magnitude after a comparator
             )
-            {_SPACE}(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}))  # 4成7, or the unit
+            {_SPACE}(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}){_unit_end(v)})  # 4成7, or the unit
         )
         (?:{_SPACE}(?P<suf>{suffix}))?
     """
@@ -127,8 +139,8 @@ def build_patterns(v: Vocabulary) -> Patterns:
     implicit = rf"""
         (?=[\d{re.escape(starts)}])
         (?:(?P<pre>{prefix}){_SPACE})?
-        (?<![\d.,])(?P<num>{arabic})(?P<inner>{inner})?(?P<mag>[万亿]{{1,4}})(?P<inner_after>{inner})?
-        (?!{_SPACE}(?:{units}|[十百千万亿\d.]))                          # no unit follows
+        (?<![\d.])(?<!\d,)(?P<num>{arabic})(?P<inner>{inner})?(?P<mag>[万亿]{{1,4}})(?P<inner_after>{inner})?
+        (?!{_SPACE}(?:(?:{units}){_unit_end(v)}|[十百千万亿\d.]))          # no unit follows
         (?:{_SPACE}(?P<suf>{suffix}))?
     """
     return Patterns(

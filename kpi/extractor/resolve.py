@@ -238,6 +238,16 @@ def _person_nouns() -> tuple[str, ...]:
     return load().person_nouns
 
 
+def _threshold_after(text: str, end: int, nouns: tuple[str, ...], v: Vocabulary) -> bool:
+    """覆盖20万人口以上的县: the number, its noun and a bound then 的 and a noun are a class of that noun."""
+    noun = next((n for n in sorted(nouns, key=len, reverse=True) if text.startswith(n, end)), None)
+    if noun is None:
+        return False
+    rest = text[end + len(noun) : end + len(noun) + reach.QUALIFIER_AFTER + 2]
+    bound = next((w for w in v.suffix_comparators if rest.startswith(w)), None)
+    return bound is not None and rest[len(bound) : len(bound) + 1] == "的"
+
+
 def resolve_implicit(m: re.Match[str], text: str) -> Quantity | None:
     """A unitless 万/亿 number next to a noun for people is a count of people."""
     nouns = _person_nouns()
@@ -246,6 +256,8 @@ def resolve_implicit(m: re.Match[str], text: str) -> Quantity | None:
     if not (any(n in before for n in nouns) or after.startswith(nouns) or after[2:].startswith(nouns)):
         return None
     v, g = load(), m.groupdict()
+    if _threshold_after(text, m.end(), nouns, v):
+        return None
     value = parse_arabic(g["num"]) * magnitude(g["mag"])
     start = m.start() if g.get("pre") else m.start("num")
     unit = v.units["人"]
