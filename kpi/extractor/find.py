@@ -129,11 +129,16 @@ def build_patterns(v: Vocabulary) -> Patterns:
       | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
     """
     # Every rank holds one of these, so `find_ranks` searches only around them: the ordinal mark, a word
-    # of first place, the 前 of a top N, or a number with its place counter. The mark comes first: 第一位
-    # anchors at its 第.
+    # of first place, the 前 of a top N (全国前三), or a number with its place counter. The mark comes
+    # first: 第一位 anchors at its 第.
     firsts = [w for w in rank_vocab.first if not w.startswith(_ORDINAL)]
     rank_anchor = class_led(
-        [(_ORDINAL, ""), *word_branches(firsts), (_TOP, ""), (r"\d", rf"{_SPACE}[{_PLACES}]")]
+        [
+            (_ORDINAL, ""),
+            *word_branches(firsts),
+            (_TOP, r"(?=[\d一二三四五六七八九十])"),
+            (r"\d", rf"{_SPACE}[{_PLACES}]"),
+        ]
     )
     fixed = alternation(v.fixed)
     implicit = rf"""
