@@ -110,6 +110,8 @@ def is_set_size(q: Quantity, text: str) -> bool:
     if q.dimension not in ("count", "person"):
         return False
     window = text[q.end : q.end + reach.MEMBER_AFTER]
+    if not any(m in window for m in _members()):
+        return False
     end = _CLAUSE_END.search(window)
     clause = window[: end.start()] if end else window
     return any(clause.endswith(m) for m in _members())
