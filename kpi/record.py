@@ -63,7 +63,7 @@ class Record:
 def make_record_id(doc_id: str, span_start: int, span_end: int) -> str:
     """First 16 hex digits of sha256(doc_id + US + start + US + end): stable across runs and engines."""
     key = f"{doc_id}\x1f{span_start}\x1f{span_end}".encode()
-    return hashlib.sha256(key).hexdigest()[:16]
+    return hashlib.sha256(key).digest()[:8].hex()  # the first 16 hex digits
 
 
 # name, Arrow type (or the name of a pyarrow type factory: "string" is pa.string()), nullable, description

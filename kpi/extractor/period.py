@@ -106,6 +106,7 @@ def names_plan(text: str) -> bool:
     return any(m.group("plan") for m in _pattern().finditer(text))
 
 
+_FROM = ("从", "由")  # the words a base value follows (从X提高到Y, 由X增至Y)
 # One value of a list of base values (从771家、481家增加到1076家、636家): a number, its magnitude, its unit.
 _LISTED = r"[\d.]+[十百千万亿]*[^\d\s、,。;]{0,4}"
 
@@ -114,7 +115,7 @@ _LISTED = r"[\d.]+[十百千万亿]*[^\d\s、,。;]{0,4}"
 def _baseline_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     v = load()
     to_words = [w for w in v.level_words if w.endswith(("到", "至"))]
-    before = re.compile(rf"(?:从|由)(?:{_YEAR_SPAN}的?)?\s*(?:{_LISTED}、)*$")
+    before = re.compile(rf"(?:{'|'.join(_FROM)})(?:{_YEAR_SPAN}的?)?\s*(?:{_LISTED}、)*$")
     # …then a word of reaching (提高到, 增至) or any change of one or two characters ending in 到/至
     # (整合至, 跃升至); a rank's place counter (第11位) may stand before it
     reach_to = rf"(?:{alternation(to_words)}|[\u4e00-\u9fff]{{0,2}}[到至])"
@@ -124,8 +125,11 @@ def _baseline_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 def is_baseline(text: str, start: int, end: int) -> bool:
     """A value of 从X提高到Y / 由X增至Y, or of a list of them (从X、Y分别增加到…)."""
+    lo = max(0, start - reach.BASELINE_LIST)
+    if all(text.find(w, lo, start) < 0 for w in _FROM):
+        return False
     before, after = _baseline_patterns()
-    return bool(before.search(text, max(0, start - reach.BASELINE_LIST), start)) and bool(
+    return bool(before.search(text, lo, start)) and bool(
         after.match(text[end : end + reach.BASELINE_LIST])
     )
 

@@ -109,9 +109,10 @@ def is_set_size(q: Quantity, text: str) -> bool:
     """A count whose clause closes with 之一: the size of a set its subject is one of."""
     if q.dimension not in ("count", "person"):
         return False
-    window = text[q.end : q.end + reach.MEMBER_AFTER]
-    if not any(m in window for m in _members()):
+    reach_end = q.end + reach.MEMBER_AFTER
+    if all(text.find(m, q.end, reach_end) < 0 for m in _members()):
         return False
+    window = text[q.end : reach_end]
     end = _CLAUSE_END.search(window)
     clause = window[: end.start()] if end else window
     return any(clause.endswith(m) for m in _members())

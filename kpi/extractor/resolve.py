@@ -193,9 +193,9 @@ def complete_units(quantities: list[Quantity | None], text: str) -> list[Quantit
         if (
             q is None
             or prev is None
-            or prev.value_max is not None
             or prev.surface_unit == q.surface_unit
             or not q.surface_unit.startswith(prev.surface_unit)
+            or prev.value_max is not None
             or not _JOINED.fullmatch(text, prev.end, q.start)
         ):
             continue
