@@ -147,7 +147,21 @@ def _schemas() -> dict[str, Any]:
             metadata={"description": "names of the expectations the row failed; never empty"},
         )
     )
-    dead_letter = arrow_schema(_DEAD_LETTER_FIELDS)
+    dead_letter = pa.schema(
+        [
+            pa.field(
+                "source", pa.string(), nullable=False, metadata={"description": "file path, :LINE or #ROW"}
+            ),
+            pa.field("doc_id", pa.string(), metadata={"description": "the id, when it could be read"}),
+            pa.field(
+                "reason_code", pa.string(), nullable=False, metadata={"description": "why it was rejected"}
+            ),
+            pa.field(
+                "detail", pa.string(), nullable=False, metadata={"description": "a readable explanation"}
+            ),
+            pa.field("raw", pa.binary(), metadata={"description": "the input bytes when <= 1 MB"}),
+        ]
+    )
     # The tables of a run's output, by name (the file or folder name a sink gives them).
     outputs = {"records": record, "quarantine": quarantine, "dead_letter": dead_letter}
     return dict(zip(_SCHEMAS, (record, quarantine, dead_letter, outputs), strict=True))
@@ -159,13 +173,6 @@ def __getattr__(name: str) -> Any:  # RECORD_SCHEMA and the other schemas, built
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_DEAD_LETTER_FIELDS: tuple[Field, ...] = (
-    ("source", "string", False, "file path, :LINE or #ROW"),
-    ("doc_id", "string", True, "the id, when it could be read"),
-    ("reason_code", "string", False, "why it was rejected"),
-    ("detail", "string", False, "a readable explanation"),
-    ("raw", "binary", True, "the input bytes when <= 1 MB"),
-)
 DEAD_LETTER_REASONS: tuple[str, ...] = (
     "decode_error",
     "empty",
