@@ -114,6 +114,7 @@ class RankCues:
 
     scopes: Words
     verbs: Words
+    evaluations: Words
     first: Words
     ordinal_followers: Words
 

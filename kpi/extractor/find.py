@@ -87,6 +87,42 @@ def _unit_end(v: Vocabulary) -> str:
     return f"(?!{'|'.join(words)})" if words else ""
 
 
+def _rank_patterns(v: Vocabulary, suffix: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The rank regex (cues.toml [rank]) and the anchor every rank holds."""
+    rank_vocab = v.rank_cues
+    scopes = alternation(rank_vocab.scopes)
+    verbs = alternation(rank_vocab.verbs)
+    first = alternation(rank_vocab.first)
+    followers = alternation(rank_vocab.ordinal_followers)
+    ordinal_verbs = alternation(rank_vocab.verbs + rank_vocab.evaluations)
+    rank_starts = "".join(
+        sorted(
+            {w[0] for w in rank_vocab.verbs + rank_vocab.evaluations + rank_vocab.scopes + rank_vocab.first}
+        )
+    )
+    rank = rf"""
+        (?=[{re.escape(rank_starts)}])
+        (?:(?P<verb>{verbs})(?:{_ORDINAL})?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>[{_PLACES}])(?P<vsuf>{suffix})?)
+      | (?:(?P<overb>{ordinal_verbs})[至到为]?(?P<oscope>{scopes})?{_ORDINAL}(?P<onum>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})[{_PLACES}]?(?!{followers}|\d))  # 排名第八, 跃升至第4位
+      | (?:(?P<scope>{scopes}){_ORDINAL}(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}})(?!{followers}|\d))
+      | (?:(?P<tverb>{verbs})?(?P<tscope>{scopes}){_TOP}(?P<tnum>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})(?:[{_PLACES}]|强)?(?![%‰\d]|{followers}))  # 稳居全国前三, 全球前20名: a top N
+      | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
+    """
+    # Every rank holds one of these, so `find_ranks` searches only around them: the ordinal mark, a word
+    # of first place, the 前 of a top N (全国前三), or a number with its place counter. The mark comes
+    # first: 第一位 anchors at its 第.
+    firsts = [w for w in rank_vocab.first if not w.startswith(_ORDINAL)]
+    rank_anchor = class_led(
+        [
+            (_ORDINAL, ""),
+            *word_branches(firsts),
+            (_TOP, r"(?=[\d一二三四五六七八九十])"),
+            (r"\d", rf"{_SPACE}[{_PLACES}]"),
+        ]
+    )
+    return re.compile(rank, re.VERBOSE), re.compile(rank_anchor)
+
+
 def build_patterns(v: Vocabulary) -> Patterns:
     prefix = alternation(w for w, c in v.prefix_comparators.items() if c != "=")
     suffix = alternation(v.suffix_comparators)
@@ -114,32 +150,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
         )
         (?:{_SPACE}(?P<suf>{suffix}))?
     """
-    rank_vocab = v.rank_cues
-    scopes = alternation(rank_vocab.scopes)
-    verbs = alternation(rank_vocab.verbs)
-    first = alternation(rank_vocab.first)
-    followers = alternation(rank_vocab.ordinal_followers)
-    rank_starts = "".join(sorted({w[0] for w in rank_vocab.verbs + rank_vocab.scopes + rank_vocab.first}))
-    rank = rf"""
-        (?=[{re.escape(rank_starts)}])
-        (?:(?P<verb>{verbs})(?:{_ORDINAL})?{_SPACE}(?P<vnum>\d{{1,{_DIGITS}}})(?!\d){_SPACE}(?P<vunit>[{_PLACES}])(?P<vsuf>{suffix})?)
-      | (?:(?P<overb>{verbs})[至到为]?(?P<oscope>{scopes})?{_ORDINAL}(?P<onum>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})[{_PLACES}]?(?!{followers}|\d))  # 排名第八, 跃升至第4位
-      | (?:(?P<scope>{scopes}){_ORDINAL}(?P<snum>\d{{1,{_DIGITS}}}+|[一二三四五六七八九十]{{1,{_DIGITS}}})(?!{followers}|\d))
-      | (?:(?P<tverb>{verbs})?(?P<tscope>{scopes}){_TOP}(?P<tnum>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})(?:[{_PLACES}]|强)?(?![%‰\d]|{followers}))  # 稳居全国前三, 全球前20名: a top N
-      | (?:(?P<fverb>{verbs})?(?P<fscope>{scopes})?(?P<first>{first}))
-    """
-    # Every rank holds one of these, so `find_ranks` searches only around them: the ordinal mark, a word
-    # of first place, the 前 of a top N (全国前三), or a number with its place counter. The mark comes
-    # first: 第一位 anchors at its 第.
-    firsts = [w for w in rank_vocab.first if not w.startswith(_ORDINAL)]
-    rank_anchor = class_led(
-        [
-            (_ORDINAL, ""),
-            *word_branches(firsts),
-            (_TOP, r"(?=[\d一二三四五六七八九十])"),
-            (r"\d", rf"{_SPACE}[{_PLACES}]"),
-        ]
-    )
+    rank, rank_anchor = _rank_patterns(v, suffix)
     fixed = alternation(v.fixed)
     implicit = rf"""
         (?=[\d{re.escape(starts)}])
@@ -151,8 +162,8 @@ def build_patterns(v: Vocabulary) -> Patterns:
     return Patterns(
         implicit=re.compile(implicit, re.VERBOSE),
         quantity=re.compile(quantity, re.VERBOSE),
-        rank=re.compile(rank, re.VERBOSE),
-        rank_anchor=re.compile(rank_anchor),
+        rank=rank,
+        rank_anchor=rank_anchor,
         fixed=re.compile(f"(?P<phrase>{fixed})") if fixed else re.compile(r"(?!)"),
     )
 
