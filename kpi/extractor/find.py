@@ -145,6 +145,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
                 (?:(?P<lo_unit>{units})?(?P<sep>[-—–~～至到])(?P<hi>{arabic})(?P<hi_mag>{_MAG})(?(lo_unit)(?={_SPACE}(?P=lo_unit))))?
               | (?P<cnum>{chinese})(?P<cinner>{inner})?                      # 三百, 一千多
               | (?(pre)(?P<bare>[百千万亿]{{1,3}})|(?!))                 # 超千亿元: a bare magnitude after a comparator
+              | (?<![{_CN_CHARS}\d])(?P<ibare>[百千万]{{1,2}})(?P<iinner>{inner})  # 千余家: a bare magnitude, then 余/多
             )
             {_SPACE}(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}){_unit_end(v)})  # 4成7, or the unit
         )

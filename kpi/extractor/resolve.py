@@ -39,7 +39,7 @@ def _comparator(v: Vocabulary, g: dict[str, str | None]) -> str:
         return "between"
     if g.get("suf"):
         return v.suffix_comparators[g["suf"]]  # type: ignore[index]
-    inner = g.get("inner") or g.get("cinner") or g.get("inner_after")
+    inner = g.get("inner") or g.get("cinner") or g.get("iinner") or g.get("inner_after")
     if inner:
         return v.inner_comparators[inner]
     if g.get("pre"):
@@ -51,7 +51,7 @@ def _value(g: dict[str, str | None]) -> tuple[Decimal, Decimal | None, bool, boo
     """(value, value_max, chinese, has_magnitude) before the unit's scale is applied."""
     if pnum := g.get("pnum"):
         return parse_number(pnum), None, not pnum[0].isdigit(), False
-    if bare := g.get("bare"):
+    if bare := g.get("bare") or g.get("ibare"):
         return magnitude(bare), None, True, True
     if cnum := g.get("cnum"):
         return parse_number(cnum), None, True, any(c in "万亿" for c in cnum)
@@ -89,7 +89,17 @@ def resolve(m: re.Match[str]) -> Quantity | None:
         high *= unit.scale
         if high <= value:
             return None
-    num_group = "num" if g["num"] else "cnum" if g["cnum"] else "bare" if g["bare"] else "punit"
+    num_group = (
+        "num"
+        if g["num"]
+        else "cnum"
+        if g["cnum"]
+        else "bare"
+        if g["bare"]
+        else "ibare"
+        if g["ibare"]
+        else "punit"
+    )
     num_start = m.start(num_group)
     start = m.start() if g.get("pre") and v.prefix_comparators.get(g["pre"]) != "=" else num_start  # type: ignore[arg-type]
     return Quantity(
