@@ -94,7 +94,7 @@ class Vocabulary:
     @property
     def dimensions(self) -> dict[str, Words]:
         """units.toml [dimensions]: dimension -> its unit codes, both in file order."""
-        return dimensions()
+        return _by_dimension(self.unit_dimensions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +314,10 @@ def unit_dimensions() -> dict[str, str]:
 
 def dimensions() -> dict[str, Words]:
     """units.toml [dimensions]: dimension -> its unit codes, both in file order."""
-    dims = unit_dimensions()
+    return _by_dimension(unit_dimensions())
+
+
+def _by_dimension(dims: dict[str, str]) -> dict[str, Words]:
     return {d: tuple(c for c in dims if dims[c] == d) for d in dict.fromkeys(dims.values())}
 
 

@@ -133,6 +133,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
     starts = "".join(sorted({w[0] for w in bounding + [s for s, u in v.units.items() if u.prefix]}))
     enders = [s for s, u in v.units.items() if not u.prefix] + list(v.suffix_comparators)
     arabic, chinese = _arabic(enders), _chinese(enders)
+    unit_end = _unit_end(v)
     quantity = rf"""
         (?=[\d零〇一二两三四五六七八九十百千万亿{re.escape(starts)}])  # fast skip of positions that cannot start one
         (?:(?P<pre>{prefix}){_SPACE})?
@@ -147,7 +148,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
               | (?(pre)(?P<bare>[百千万亿]{{1,3}})|(?!))                 # 超千亿元: a bare magnitude after a comparator
               | (?<![{_CN_CHARS}\d])(?P<ibare>[百千万]{{1,2}})(?P<iinner>{inner})  # 千余家: a bare magnitude, then 余/多
             )
-            {_SPACE}(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}){_unit_end(v)})  # 4成7, or the unit
+            {_SPACE}(?:(?P<cheng>成)(?P<tail>\d)(?![\d.])|(?P<unit>{units}){unit_end})  # 4成7, or the unit
         )
         (?:{_SPACE}(?P<suf>{suffix}))?
     """
@@ -157,7 +158,7 @@ def build_patterns(v: Vocabulary) -> Patterns:
         (?=[\d{re.escape(starts)}])
         (?:(?P<pre>{prefix}){_SPACE})?
         (?<![\d.])(?<!\d,)(?P<num>{arabic})(?P<inner>{inner})?(?P<mag>[万亿]{{1,4}})(?P<inner_after>{inner})?
-        (?!{_SPACE}(?:(?:{units}){_unit_end(v)}|[十百千万亿\d.]))          # no unit follows
+        (?!{_SPACE}(?:(?:{units}){unit_end}|[十百千万亿\d.]))          # no unit follows
         (?:{_SPACE}(?P<suf>{suffix}))?
     """
     return Patterns(
@@ -192,7 +193,7 @@ def find_fixed(text: str) -> list[re.Match[str]]:
 
 
 @cache
-def _person_nouns() -> re.Pattern[str]:
+def _people() -> re.Pattern[str]:
     return re.compile(alternation(load().person_nouns))
 
 
@@ -203,7 +204,7 @@ def find_implicit(text: str, boundaries: Sequence[int]) -> list[re.Match[str]]:
     searched (one scan for the nouns instead of one for the numbers)."""
     spans: list[tuple[int, int]] = []
     last = len(text) - 1
-    for noun in _person_nouns().finditer(text):
+    for noun in _people().finditer(text):
         first = bisect_right(boundaries, max(0, noun.start() - reach.PERSON_AFTER)) - 1
         k = bisect_right(boundaries, min(last, noun.end() + reach.PERSON_BEFORE))
         start, end = boundaries[first], boundaries[k] if k < len(boundaries) else len(text)

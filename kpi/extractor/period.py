@@ -129,9 +129,7 @@ def is_baseline(text: str, start: int, end: int) -> bool:
     if all(text.find(w, lo, start) < 0 for w in _FROM):
         return False
     before, after = _baseline_patterns()
-    return bool(before.search(text, lo, start)) and bool(
-        after.match(text[end : end + reach.BASELINE_LIST])
-    )
+    return bool(before.search(text, lo, start)) and bool(after.match(text[end : end + reach.BASELINE_LIST]))
 
 
 def baseline_year(text: str, start: int) -> int | None:

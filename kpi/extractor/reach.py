@@ -22,7 +22,6 @@ SHARED_BEFORE = (
 FALLBACK_BEFORE = 20  # characters before a number whose last words name its indicator when nothing else does
 FALLBACK_AFTER = 8  # characters after it taken when no word stands before it either
 BASELINE_BEFORE = 12  # characters before a year searched for a baseline word (比2018年, 较“十三五”)
-BASELINE_AFTER = 6  # characters after the year searched for the word closing the baseline (增长)
 BASELINE_LIST = 40  # characters a list of base values may span (从771家、481家增加到…)
 TOPIC_YEAR_REACH = 12  # a year this close to the sentence's start is its topic (2024年，全省…)
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cache
 
 from kpi.extractor import reach
+from kpi.extractor.clause import marks
 from kpi.extractor.resolve import Quantity
 from kpi.extractor.segment import Layout
 from kpi.vocabulary import alternation, load
@@ -97,25 +98,19 @@ def is_qualifier(q: Quantity, text: str) -> bool:
     return False
 
 
-_CLAUSE_END = re.compile(r"[,，;；:：。!?！？\n]")
-
-
-@cache
-def _members() -> tuple[str, ...]:
-    return load().qualifier.members
-
-
 def is_set_size(q: Quantity, text: str) -> bool:
     """A count whose clause closes with 之一: the size of a set its subject is one of."""
     if q.dimension not in ("count", "person"):
         return False
+    members = load().qualifier.members
     reach_end = q.end + reach.MEMBER_AFTER
-    if all(text.find(m, q.end, reach_end) < 0 for m in _members()):
+    if all(text.find(m, q.end, reach_end) < 0 for m in members):
         return False
-    window = text[q.end : reach_end]
-    end = _CLAUSE_END.search(window)
-    clause = window[: end.start()] if end else window
-    return any(clause.endswith(m) for m in _members())
+    line_end = text.find("\n", q.end, reach_end)
+    stop = reach_end if line_end < 0 else line_end
+    end = marks().mark.search(text, q.end, stop)
+    clause = text[q.end : end.start() if end else stop]
+    return clause.endswith(members)
 
 
 def keep(q: Quantity, text: str, layout: Layout, blocked: list[tuple[int, int]]) -> bool:

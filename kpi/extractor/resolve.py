@@ -197,7 +197,7 @@ _JOINED = re.compile(rf"[ \t]*[{_LIST_JOINERS}][ \t]*")
 def complete_units(quantities: list[Quantity | None], text: str) -> list[Quantity | None]:
     """In a list whose last item writes the whole unit once (高于全省2.2个和3.7个百分点), an item written
     with the start of it (2.2个) takes the whole unit: its unit is that word cut short, not a counter."""
-    out = list(quantities)
+    out, units = list(quantities), load().units
     for i in range(len(out) - 1, 0, -1):
         q, prev = out[i], out[i - 1]
         if (
@@ -209,7 +209,6 @@ def complete_units(quantities: list[Quantity | None], text: str) -> list[Quantit
             or not _JOINED.fullmatch(text, prev.end, q.start)
         ):
             continue
-        units = load().units
         value = prev.value / units[prev.surface_unit].scale * units[q.surface_unit].scale
         out[i - 1] = replace(
             prev,

@@ -13,10 +13,11 @@ from functools import cache
 
 from kpi.adapters.dates import parse_date
 from kpi.extractor import reach
+from kpi.first_chars import class_led
 from kpi.vocabulary import Vocabulary, load
 
-# A line break, or a run of 。!?！？ (written to open with a class, so the engine skips to the next one).
-_BOUNDARY = re.compile(r"[\n。!?！？](?:(?<=[。!?！？])[。!?！？]*)?")
+# A line break, or a run of 。!?！？ (opening with one class, so the engine skips to the next one).
+_BOUNDARY = re.compile(class_led([("\n", ""), ("。!?！？", "[。!?！？]*")]))
 _NEWLINE = re.compile(r"\n")
 _LINE = re.compile(r"[^\n]*")
 
@@ -138,8 +139,10 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 # Every dateline holds a year 19xx/20xx, an RFC 822 date (a year and a time) or `date:`; only lines
-# with one are searched. Written to open with a class, so the engine skips to the next 1, 2 or d.
-_DATE_HINT = re.compile(r"[12d](?:(?<=1)9\d\d[-/.年]|(?<=2)0\d\d[-/.年]|(?<=[12])\d{3} \d\d:\d\d|(?<=d)ate:)")
+# with one are searched (opening with one class, so the engine skips to the next 1, 2 or d).
+_DATE_HINT = re.compile(
+    class_led([("1", r"9\d\d[-/.年]"), ("2", r"0\d\d[-/.年]"), ("12", r"\d{3} \d\d:\d\d"), ("d", "ate:")])
+)
 
 
 def _datelines(text: str, v: Vocabulary) -> list[tuple[int, date]]:
